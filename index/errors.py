@@ -1,0 +1,19 @@
+"""Errors of the index layer; the service maps each to one HTTP status and one CLI message."""
+
+from __future__ import annotations
+
+
+class IndexError_(Exception):
+    """Base of the index errors (trailing underscore: ``IndexError`` is a builtin)."""
+
+
+class IndexNotFoundError(IndexError_):
+    """No index at the given folder."""
+
+
+class IndexCorruptError(IndexError_):
+    """An index file is missing, truncated or does not match its checksum."""
+
+
+class IndexModelMismatchError(IndexError_):
+    """The index was built with another embedding model than the one configured."""

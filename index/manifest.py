@@ -1,0 +1,65 @@
+"""``manifest.json``: what built an index, so it is never queried with another model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from index.errors import IndexCorruptError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class Manifest(BaseModel):
+    format_version: int = FORMAT_VERSION
+    embedding_model: str
+    dimension: int
+    normalized: bool = True
+    metric: str = "inner_product"
+    faiss_factory: str = "IDMap2,Flat"
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    passage_count: int
+    document_count: int
+    corpus_fingerprint: str
+    built_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    build_seconds: float | None = None
+    checksums: dict[str, str] = Field(default_factory=dict)
+
+    def write(self, folder: Path) -> None:
+        (folder / MANIFEST).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        path = folder / MANIFEST
+        try:
+            return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError as exc:
+            raise IndexCorruptError(f"{path} is missing") from exc
+        except (ValueError, ValidationError) as exc:
+            raise IndexCorruptError(f"{path} is not a valid index manifest: {str(exc).splitlines()[0]}") from exc
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def corpus_fingerprint(doc_hashes: dict[str, str]) -> str:
+    """One hash of the whole corpus: sorted document ids with their content hashes."""
+    digest = hashlib.sha256()
+    for doc_id in sorted(doc_hashes):
+        digest.update(f"{doc_id}\0{doc_hashes[doc_id]}\n".encode())
+    return digest.hexdigest()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

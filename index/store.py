@@ -1,0 +1,190 @@
+"""FAISS document store: passages, their vectors and their source documents, saved as one folder.
+
+FAISS holds the vectors under sequential int64 ids (an ``IDMap2`` over a flat inner-product
+index: exact search, removable ids); a map keeps each int id's passage. Inner product equals
+cosine similarity because the embedder normalises its vectors.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from haystack import Document, default_from_dict, default_to_dict
+from haystack.document_stores.types import DuplicatePolicy
+from haystack.utils.filters import document_matches_filter
+
+from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from index.manifest import MANIFEST, Manifest, file_sha256
+
+VECTORS, PASSAGES, DOCUMENTS = "vectors.faiss", "passages.jsonl", "documents.jsonl"
+
+
+class FaissDocumentStore:
+    """A Haystack document store over an in-memory FAISS index that saves to and loads from a folder."""
+
+    def __init__(self, embedding_dim: int) -> None:
+        self.embedding_dim = embedding_dim
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(embedding_dim))
+        self._passages: dict[int, Document] = {}
+        self._int_ids: dict[str, int] = {}
+        self._next_id = 0
+        # source documents by id: title, url, language, text, content hash (for citations and updates)
+        self.sources: dict[str, dict[str, Any]] = {}
+        self.manifest: Manifest | None = None
+
+    # --- Haystack DocumentStore protocol ---------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, embedding_dim=self.embedding_dim)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FaissDocumentStore:
+        return default_from_dict(cls, data)
+
+    def count_documents(self) -> int:
+        return len(self._passages)
+
+    def filter_documents(self, filters: dict[str, Any] | None = None) -> list[Document]:
+        docs = list(self._passages.values())
+        return [d for d in docs if document_matches_filter(filters, d)] if filters else docs
+
+    def write_documents(self, documents: list[Document], policy: DuplicatePolicy = DuplicatePolicy.NONE) -> int:
+        """Add passages that carry embeddings; an existing id is replaced with OVERWRITE, skipped with SKIP."""
+        fresh: list[Document] = []
+        for doc in documents:
+            if doc.embedding is None:
+                raise ValueError(f"passage {doc.id} has no embedding; run an embedder before writing")
+            if len(doc.embedding) != self.embedding_dim:
+                raise ValueError(
+                    f"passage {doc.id} has a {len(doc.embedding)}-dim embedding, the store takes {self.embedding_dim}"
+                )
+            if doc.id in self._int_ids:
+                if policy == DuplicatePolicy.SKIP:
+                    continue
+                if policy != DuplicatePolicy.OVERWRITE:
+                    from haystack.document_stores.errors import DuplicateDocumentError
+
+                    raise DuplicateDocumentError(f"passage {doc.id} is already in the store")
+                self.delete_documents([doc.id])
+            fresh.append(doc)
+        if not fresh:
+            return 0
+        vectors = np.asarray([d.embedding for d in fresh], dtype=np.float32)
+        ids = np.arange(self._next_id, self._next_id + len(fresh), dtype=np.int64)
+        self._index.add_with_ids(vectors, ids)
+        for int_id, doc in zip(ids.tolist(), fresh, strict=True):
+            self._passages[int_id] = Document(id=doc.id, content=doc.content, meta=dict(doc.meta))
+            self._int_ids[doc.id] = int_id
+        self._next_id += len(fresh)
+        return len(fresh)
+
+    def delete_documents(self, document_ids: list[str]) -> None:
+        gone = [self._int_ids.pop(i) for i in document_ids if i in self._int_ids]
+        if gone:
+            self._index.remove_ids(np.asarray(gone, dtype=np.int64))
+            for int_id in gone:
+                del self._passages[int_id]
+
+    # --- search ------------------------------------------------------------------------------
+    def embedding_retrieval(self, query_embedding: list[float] | np.ndarray, top_k: int = 5) -> list[Document]:
+        return self.embedding_retrieval_batch(np.asarray([query_embedding], dtype=np.float32), top_k)[0]
+
+    def embedding_retrieval_batch(self, query_embeddings: np.ndarray, top_k: int = 5) -> list[list[Document]]:
+        queries = np.ascontiguousarray(query_embeddings, dtype=np.float32)
+        if queries.ndim != 2 or queries.shape[1] != self.embedding_dim:
+            raise ValueError(f"query embeddings must have shape (n, {self.embedding_dim}), got {queries.shape}")
+        if not self._passages:
+            return [[] for _ in range(len(queries))]
+        scores, ids = self._index.search(queries, min(top_k, len(self._passages)))
+        results = []
+        for row_scores, row_ids in zip(scores, ids, strict=True):
+            hits = []
+            for score, int_id in zip(row_scores.tolist(), row_ids.tolist(), strict=True):
+                if int_id < 0:
+                    continue
+                doc = self._passages[int_id]
+                hits.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=float(score)))
+            results.append(hits)
+        return results
+
+    def passage_vector(self, passage_id: str) -> np.ndarray:
+        return self._index.reconstruct(self._int_ids[passage_id])
+
+    # --- disk --------------------------------------------------------------------------------
+    def save(self, folder: Path, manifest: Manifest) -> None:
+        """Write the store into ``folder`` (which the caller renames into place when done)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self._index, str(folder / VECTORS))
+        with open(folder / PASSAGES, "w", encoding="utf-8") as fh:
+            for int_id, doc in self._passages.items():
+                fh.write(
+                    json.dumps(
+                        {"int_id": int_id, "id": doc.id, "content": doc.content, "meta": doc.meta}, ensure_ascii=False
+                    )
+                    + "\n"
+                )
+        with open(folder / DOCUMENTS, "w", encoding="utf-8") as fh:
+            for doc_id, source in self.sources.items():
+                fh.write(json.dumps({"id": doc_id, **source}, ensure_ascii=False) + "\n")
+        manifest.checksums = {name: file_sha256(folder / name) for name in (VECTORS, PASSAGES, DOCUMENTS)}
+        manifest.passage_count = len(self._passages)
+        manifest.document_count = len(self.sources)
+        manifest.write(folder)
+        self.manifest = manifest
+
+    @classmethod
+    def load(cls, folder: Path, expected_model: str | None = None) -> FaissDocumentStore:
+        """Load a saved store, checking the manifest, the checksums and the counts.
+
+        :raises IndexNotFoundError: no index in ``folder``.
+        :raises IndexCorruptError: a file is missing, damaged or inconsistent (the message names it).
+        :raises IndexModelMismatchError: the index was built with another embedding model.
+        """
+        folder = Path(folder)
+        if not folder.is_dir() or not (folder / MANIFEST).exists():
+            raise IndexNotFoundError(
+                f"no index at {folder} (build one with: factcheck index build --index-dir {folder})"
+            )
+        manifest = Manifest.read(folder)
+        if expected_model is not None and manifest.embedding_model != expected_model:
+            raise IndexModelMismatchError(
+                f"the index at {folder} was built with embedding model {manifest.embedding_model!r}, "
+                f"but the configured model is {expected_model!r}; rebuild the index or set "
+                f"FACTCHECK_EMBEDDING_MODEL={manifest.embedding_model}"
+            )
+        for name in (VECTORS, PASSAGES, DOCUMENTS):
+            path = folder / name
+            if not path.exists():
+                raise IndexCorruptError(f"{path} is missing")
+            expected = manifest.checksums.get(name)
+            if expected and file_sha256(path) != expected:
+                raise IndexCorruptError(f"{path} is damaged (checksum mismatch); rebuild the index")
+        store = cls(manifest.dimension)
+        try:
+            store._index = faiss.read_index(str(folder / VECTORS))
+        except RuntimeError as exc:
+            raise IndexCorruptError(f"{folder / VECTORS} cannot be read: {str(exc).splitlines()[0]}") from exc
+        number = 0
+        try:
+            with open(folder / PASSAGES, encoding="utf-8") as fh:
+                for number, line in enumerate(fh, start=1):  # noqa: B007 (named in the error below)
+                    rec = json.loads(line)
+                    store._passages[rec["int_id"]] = Document(id=rec["id"], content=rec["content"], meta=rec["meta"])
+                    store._int_ids[rec["id"]] = rec["int_id"]
+            with open(folder / DOCUMENTS, encoding="utf-8") as fh:
+                for number, line in enumerate(fh, start=1):  # noqa: B007 (named in the error below)
+                    rec = json.loads(line)
+                    store.sources[rec.pop("id")] = rec
+        except (ValueError, KeyError) as exc:
+            raise IndexCorruptError(f"{fh.name} is damaged near line {number}: {exc}") from exc
+        if store._index.ntotal != len(store._passages) or store._index.d != manifest.dimension:
+            raise IndexCorruptError(
+                f"{folder} is inconsistent: {store._index.ntotal} vectors of dimension {store._index.d} "
+                f"for {len(store._passages)} passages of dimension {manifest.dimension}"
+            )
+        store._next_id = max(store._passages, default=-1) + 1
+        store.manifest = manifest
+        return store

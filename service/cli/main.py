@@ -1,0 +1,86 @@
+"""``factcheck``: the command-line entry point."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from service.cli.check_cmd import check
+from service.cli.common import handle_errors, index_dir_option, make_settings
+from service.cli.index_cmd import index_group
+
+SAMPLE_CLAIMS = [
+    "Belarusian access to NATO HQ restricted",
+    "NATO-Gipfel am 14. Juni in Madrid",
+    "Russia will form about 20 new military units in its Western Military District",
+]
+
+
+@click.group()
+@click.version_option("0.1.0", prog_name="factcheck")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens (model loads, pipeline steps).")
+def cli(verbose: bool) -> None:
+    """Find evidence for and against claims in a trusted reference corpus.
+
+    \b
+    Typical use:
+      factcheck index build --corpus corpus/sample --index-dir data/index
+      factcheck check --index-dir data/index "Belarusian access to NATO HQ restricted"
+      factcheck serve --index-dir data/index
+    Settings come from FACTCHECK_* environment variables (see README).
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+@cli.command()
+@index_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@handle_errors
+def serve(index_dir: Path | None, host: str, port: int) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from service.api.app import create_app
+
+    settings = make_settings(index_dir)
+    click.echo(
+        f"Serving on http://{host}:{port} (docs at http://{host}:{port}/docs), index {settings.index_dir}", err=True
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@cli.command()
+@index_dir_option
+@click.option("--rebuild", is_flag=True, help="Rebuild the index even if one exists.")
+@handle_errors
+def demo(index_dir: Path | None, rebuild: bool) -> None:
+    """Index the bundled sample corpus (once) and check a few sample claims."""
+    from index.build import build_index
+    from service.cli.check_cmd import _print_human
+    from service.lookup import ClaimLookup
+    from service.pipelines import build_config
+    from service.runtime import configure_threads
+
+    settings = make_settings(index_dir)
+    configure_threads(settings.threads)
+    sample = Path(__file__).resolve().parents[2] / "corpus" / "sample"
+    if rebuild or not (settings.index_dir / "manifest.json").exists():
+        click.echo(f"Building the index of {sample} into {settings.index_dir} ...", err=True)
+        report = build_index(sample, settings.index_dir, build_config(settings, progress_bar=True))
+        click.echo(
+            f"Indexed {report.documents} documents as {report.passages} passages in {report.seconds:.1f} s\n", err=True
+        )
+    lookup = ClaimLookup.open(settings)
+    for claim in SAMPLE_CLAIMS:
+        _print_human(lookup.lookup(claim, 3))
+        click.echo("-" * 72)
+    click.echo(f"Next: factcheck serve --index-dir {settings.index_dir}   (API docs at http://127.0.0.1:8000/docs)")
+
+
+cli.add_command(index_group)
+cli.add_command(check)

@@ -1,0 +1,71 @@
+"""The one error vocabulary: each failure maps to a code, an HTTP status and a CLI exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+
+
+class FactCheckError(Exception):
+    """An error meant for the user: its message says what went wrong and what to do."""
+
+    code = "error"
+    status = 500
+    exit_code = 1
+
+    def __init__(self, message: str, details: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class InvalidInputError(FactCheckError):
+    code, status, exit_code = "invalid_request", 422, 2
+
+
+class MalformedJSONError(FactCheckError):
+    code, status, exit_code = "malformed_json", 400, 2
+
+
+class IndexUnavailableError(FactCheckError):
+    code, status, exit_code = "index_unavailable", 503, 3
+
+
+class CorpusError(FactCheckError):
+    code, status, exit_code = "corpus_error", 400, 4
+
+
+class ModelError(FactCheckError):
+    code, status, exit_code = "model_error", 500, 5
+
+
+@dataclass
+class ErrorInfo:
+    code: str
+    status: int
+    exit_code: int
+    message: str
+    details: list[dict] = field(default_factory=list)
+
+
+_INDEX_ERRORS = {
+    IndexNotFoundError: "index_not_found",
+    IndexCorruptError: "index_corrupt",
+    IndexModelMismatchError: "index_model_mismatch",
+}
+
+
+def describe(exc: BaseException) -> ErrorInfo:
+    """How to report ``exc``: one mapping shared by the API and the CLI."""
+    if isinstance(exc, FactCheckError):
+        return ErrorInfo(exc.code, exc.status, exc.exit_code, exc.message, exc.details)
+    for cls, code in _INDEX_ERRORS.items():
+        if isinstance(exc, cls):
+            return ErrorInfo(code, 503, 3, str(exc))
+    return ErrorInfo("internal_error", 500, 1, "internal error; the server log has the details")
+
+
+def error_body(info: ErrorInfo) -> dict:
+    """The JSON body of every API error."""
+    return {"ok": False, "status": info.status, "code": info.code, "error": info.message, "errors": info.details}

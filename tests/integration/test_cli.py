@@ -1,0 +1,104 @@
+"""The CLI through click's runner, on the real index."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli.main import cli
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture()
+def run(monkeypatch, settings_factory):
+    monkeypatch.setenv("FACTCHECK_MODEL_CACHE_DIR", str(settings_factory().model_cache_dir))
+
+    def invoke(*args, input=None):
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_check_human_and_json(run, sample_index):
+    res = run("check", "--index-dir", str(sample_index), "-k", "2", "Belarusian access to NATO HQ restricted")
+    assert res.exit_code == 0, res.output
+    assert "1. [" in res.output and "2. [" in res.output and "Belarus" in res.output
+    res = run("check", "--index-dir", str(sample_index), "--json", "NATO summit 14 June Brussels")
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.output)
+    assert len(body["evidence"]) == 5 and body["evidence"][0]["rank"] == 1
+
+
+def test_claims_file_answers_good_lines_and_names_bad_ones(run, sample_index, tmp_path):
+    f = tmp_path / "claims.txt"
+    f.write_text(
+        'Belarusian access to NATO HQ restricted\n{"claim": "NATO-Gipfel in Brüssel"}\n{"claim": "   "}\n{broken\n'
+    )
+    res = run("check", "--index-dir", str(sample_index), "--claims-file", str(f), "-k", "1")
+    assert res.exit_code == 2
+    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    assert len(lines) == 4
+    assert lines[0]["claim"] == "Belarusian access to NATO HQ restricted" and len(lines[0]["evidence"]) == 1
+    assert lines[1]["claim"] == "NATO-Gipfel in Brüssel"
+    assert lines[2] == {"ok": False, "line": 3, "code": "invalid_request", "error": "claim is empty"}
+    assert lines[3]["ok"] is False and "invalid JSON" in lines[3]["error"]
+    assert "2 claim(s) could not be checked" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (["check", "   "], 2, "claim is empty"),
+        (["check", "x" * 1001], 2, "limit is 1000"),
+        (["check", "-k", "0", "NATO"], 2, "top_k"),
+        (["check"], 2, "give either a CLAIM or --claims-file"),
+    ],
+)
+def test_check_bad_input(run, sample_index, args, code, text):
+    res = run(*args[:1], "--index-dir", str(sample_index), *args[1:])
+    assert res.exit_code == code
+    assert res.stderr.startswith("Error: ") and text in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_missing_and_corrupt_index(run, sample_index, tmp_path):
+    import shutil
+
+    res = run("check", "--index-dir", str(tmp_path / "none"), "NATO")
+    assert res.exit_code == 3 and "Error: no index at" in res.stderr
+    shutil.copytree(sample_index, tmp_path / "bad")
+    (tmp_path / "bad" / "passages.jsonl").write_text("garbage")
+    res = run("index", "status", "--index-dir", str(tmp_path / "bad"))
+    assert res.exit_code == 3 and "passages.jsonl is damaged" in res.stderr
+
+
+def test_build_reports_bad_files_and_indexes_the_rest(run, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text(
+        json.dumps({"id": "ok", "text": "Die NATO hält ihren Gipfel am 14. Juni in Brüssel ab."}) + "\n{oops\n"
+    )
+    (corpus / "b.md").write_text("# Note\n\nThe summit is in Brussels.\n")
+    res = run("index", "build", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), "--json")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["documents"] == 2 and report["passages"] >= 2
+    assert any("a.jsonl:2" in s for s in report["skipped"])
+    assert "Warning: skipped" in res.stderr and "a.jsonl:2" in res.stderr
+    status = run("index", "status", "--index-dir", str(tmp_path / "idx"), "--json")
+    assert json.loads(status.stdout)["document_count"] == 2
+
+
+def test_build_of_an_empty_corpus_fails_clearly(run, tmp_path):
+    (tmp_path / "empty").mkdir()
+    res = run("index", "build", "--corpus", str(tmp_path / "empty"), "--index-dir", str(tmp_path / "idx"))
+    assert res.exit_code == 4 and "Error: nothing to index" in res.stderr
+    assert not (tmp_path / "idx").exists()
+
+
+def test_help_is_helpful(run):
+    res = run("--help")
+    assert res.exit_code == 0 and "index" in res.output and "check" in res.output and "serve" in res.output
+    res = run("index", "build", "--help")
+    assert "--corpus" in res.output and "--index-dir" in res.output

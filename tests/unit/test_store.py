@@ -1,0 +1,109 @@
+"""The FAISS store with deterministic vectors: no model needed."""
+
+import numpy as np
+import pytest
+from haystack import Document
+
+from index.build import install_index
+from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from index.manifest import Manifest
+from index.store import PASSAGES, VECTORS, FaissDocumentStore
+
+pytestmark = pytest.mark.unit
+DIM = 8
+
+
+def vec(i: int) -> list[float]:
+    v = np.zeros(DIM, dtype=np.float32)
+    v[i % DIM] = 1.0
+    v[(i + 1) % DIM] = 0.5
+    return (v / np.linalg.norm(v)).tolist()
+
+
+def make_store(n: int = 6) -> FaissDocumentStore:
+    store = FaissDocumentStore(DIM)
+    docs = [
+        Document(id=f"d{i}#0", content=f"passage {i}", embedding=vec(i), meta={"doc_id": f"d{i}", "start": 0, "end": 9})
+        for i in range(n)
+    ]
+    assert store.write_documents(docs) == n
+    store.sources = {f"d{i}": {"text": f"passage {i}", "title": None} for i in range(n)}
+    return store
+
+
+def manifest(model: str = "fake-model") -> Manifest:
+    return Manifest(embedding_model=model, dimension=DIM, passage_count=0, document_count=0, corpus_fingerprint="x")
+
+
+def test_search_finds_the_exact_vector_first():
+    store = make_store()
+    hits = store.embedding_retrieval(vec(3), top_k=2)
+    assert hits[0].id == "d3#0"
+    assert hits[0].score == pytest.approx(1.0, abs=1e-5)
+    assert hits[0].score > hits[1].score
+
+
+def test_delete_removes_from_search_and_count():
+    store = make_store()
+    store.delete_documents(["d3#0"])
+    assert store.count_documents() == 5
+    assert all(h.id != "d3#0" for h in store.embedding_retrieval(vec(3), top_k=5))
+
+
+def test_round_trip_through_disk_gives_identical_results(tmp_path):
+    store = make_store()
+    install_index(store, manifest(), tmp_path / "idx")
+    loaded = FaissDocumentStore.load(tmp_path / "idx", expected_model="fake-model")
+    for i in range(6):
+        before = [(h.id, round(h.score, 6)) for h in store.embedding_retrieval(vec(i), top_k=3)]
+        after = [(h.id, round(h.score, 6)) for h in loaded.embedding_retrieval(vec(i), top_k=3)]
+        assert before == after
+    assert loaded.manifest.passage_count == 6 and loaded.manifest.document_count == 6
+    # still writable after a load: new ids do not collide with the loaded ones
+    loaded.write_documents([Document(id="new#0", content="new", embedding=vec(2), meta={"doc_id": "new"})])
+    assert loaded.count_documents() == 7
+
+
+def test_refuses_another_model(tmp_path):
+    install_index(make_store(), manifest(), tmp_path / "idx")
+    with pytest.raises(IndexModelMismatchError, match="fake-model"):
+        FaissDocumentStore.load(tmp_path / "idx", expected_model="other-model")
+
+
+@pytest.mark.parametrize("name", [VECTORS, PASSAGES])
+def test_damaged_file_is_refused_by_name(tmp_path, name):
+    install_index(make_store(), manifest(), tmp_path / "idx")
+    path = tmp_path / "idx" / name
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexCorruptError, match=name):
+        FaissDocumentStore.load(tmp_path / "idx")
+
+
+def test_missing_index_and_missing_file(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="factcheck index build"):
+        FaissDocumentStore.load(tmp_path / "none")
+    install_index(make_store(), manifest(), tmp_path / "idx")
+    (tmp_path / "idx" / VECTORS).unlink()
+    with pytest.raises(IndexCorruptError, match="missing"):
+        FaissDocumentStore.load(tmp_path / "idx")
+
+
+def test_garbage_manifest_is_refused(tmp_path):
+    install_index(make_store(), manifest(), tmp_path / "idx")
+    (tmp_path / "idx" / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError, match="manifest"):
+        FaissDocumentStore.load(tmp_path / "idx")
+
+
+def test_install_replaces_an_old_index_and_leaves_no_debris(tmp_path):
+    install_index(make_store(3), manifest(), tmp_path / "idx")
+    install_index(make_store(5), manifest(), tmp_path / "idx")
+    assert FaissDocumentStore.load(tmp_path / "idx").count_documents() == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
+def test_wrong_dimension_is_rejected():
+    store = FaissDocumentStore(DIM)
+    with pytest.raises(ValueError, match="dim"):
+        store.write_documents([Document(id="x", content="x", embedding=[0.1, 0.2])])

@@ -1,0 +1,1 @@
+"""Training pipeline of the stance (NLI) cross-encoder. Needs ../shared/data/nli; the product does not."""

@@ -1,0 +1,241 @@
+"""Fine-tune the multilingual-e5-small backbone as a 3-way NLI cross-encoder.
+
+    python -m training.train --out training/runs/stance --max-minutes 100
+
+Reproducible (fixed seeds, data manifest and hyper-parameters written beside the weights) and
+resumable: a checkpoint is written every ``--checkpoint-every`` steps, and the same command
+picks it up. On a CUDA GPU the same command runs the full recipe (``--epochs 3``, all data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from training.data import LABELS, Pair, eval_sets, train_mix
+
+log = logging.getLogger("training")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-root", type=Path, default=Path("../shared/data/nli"), help="folder of the NLI sets")
+    ap.add_argument(
+        "--out", type=Path, default=Path("training/runs/stance"), help="run folder (checkpoints, final model)"
+    )
+    ap.add_argument("--cache-dir", type=Path, default=None, help="where the converted backbone lives")
+    ap.add_argument("--max-pairs", type=int, default=48000, help="pairs to train on (per epoch budget)")
+    ap.add_argument("--epochs", type=float, default=1.0, help="passes over --max-pairs (use 3+ on a GPU)")
+    ap.add_argument("--max-minutes", type=float, default=100.0, help="stop (and finish the LR decay) by then")
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=8e-5)
+    ap.add_argument("--warmup", type=float, default=0.04, help="fraction of steps with rising LR")
+    ap.add_argument("--max-len", type=int, default=128, help="tokens per pair (premise truncated first)")
+    ap.add_argument("--freeze-layers", type=int, default=2, help="bottom encoder layers kept frozen")
+    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints")
+    ap.add_argument("--eval-every", type=int, default=300, help="steps between quick evaluations")
+    ap.add_argument("--seed", type=int, default=13)
+    return ap.parse_args(argv)
+
+
+def length_bucketed_batches(pairs: list[Pair], tokenizer, batch_size: int, seed: int) -> list[list[Pair]]:
+    """Batches of similar length (less padding), in random order."""
+    rng = random.Random(seed)
+    lengths = [len(p.premise) + len(p.hypothesis) for p in pairs]
+    batches: list[list[Pair]] = []
+    chunk = batch_size * 64
+    for start in range(0, len(pairs), chunk):
+        idx = sorted(range(start, min(start + chunk, len(pairs))), key=lengths.__getitem__)
+        batches += [[pairs[i] for i in idx[b : b + batch_size]] for b in range(0, len(idx), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def encode(tokenizer, batch: list[Pair], max_len: int, device: str) -> dict[str, torch.Tensor]:
+    enc = tokenizer(
+        [p.premise for p in batch],
+        [p.hypothesis for p in batch],
+        truncation="only_first",
+        max_length=max_len,
+        padding=True,
+        return_tensors="pt",
+    )
+    enc.pop("token_type_ids", None)  # e5 only ever saw segment 0
+    return {k: v.to(device) for k, v in enc.items()}
+
+
+@torch.no_grad()
+def accuracy(model, tokenizer, pairs: list[Pair], max_len: int, device: str, batch_size: int = 64) -> float:
+    model.eval()
+    right = 0
+    for b in range(0, len(pairs), batch_size):
+        batch = pairs[b : b + batch_size]
+        logits = model(**encode(tokenizer, batch, max_len, device)).logits
+        right += int((logits.argmax(-1).cpu() == torch.tensor([p.label for p in batch])).sum())
+    model.train()
+    return right / max(1, len(pairs))
+
+
+def build_model(backbone: Path, freeze_layers: int):
+    from transformers import AutoTokenizer, BertForSequenceClassification
+
+    model = BertForSequenceClassification.from_pretrained(
+        str(backbone), num_labels=3, id2label=dict(enumerate(LABELS)), label2id={n: i for i, n in enumerate(LABELS)}
+    )
+    with torch.no_grad():
+        # The converted backbone has no trained pooler; identity passes the <s> state through.
+        model.bert.pooler.dense.weight.copy_(torch.eye(model.config.hidden_size))
+        model.bert.pooler.dense.bias.zero_()
+    # Frozen word embeddings: 96M of the 118M parameters, and shared with the embedder at run time.
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    for layer in model.bert.encoder.layer[:freeze_layers]:
+        layer.requires_grad_(False)
+    if freeze_layers:
+        model.bert.embeddings.requires_grad_(False)
+    return model, AutoTokenizer.from_pretrained(str(backbone))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(args.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    from service.backbone import ensure_backbone
+    from service.settings import Settings
+
+    cache = args.cache_dir or Settings().model_cache_dir
+    model, tokenizer = build_model(ensure_backbone(cache), args.freeze_layers)
+    model.to(device)
+
+    mix, counts = train_mix(args.data_root, seed=args.seed)
+    mix = mix[: args.max_pairs]
+    epochs = max(1, math.ceil(args.epochs))
+    plan = [length_bucketed_batches(mix, tokenizer, args.batch_size, args.seed + e) for e in range(epochs)]
+    batches = [b for epoch in plan for b in epoch][: int(len(plan[0]) * args.epochs)]
+    total_steps = len(batches)
+    evals = eval_sets(args.data_root)
+    quick = {k: random.Random(args.seed).sample(evals[k], 300) for k in ("xnli-de", "xnli-de-en", "vitaminc")}
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    state = {"step": 0, "elapsed": 0.0, "curve": []}
+    ckpt = args.out / "checkpoint.pt"
+    if ckpt.exists():
+        saved = torch.load(ckpt, map_location=device, weights_only=False)
+        model.load_state_dict(saved["model"], strict=False)
+        opt.load_state_dict(saved["opt"])
+        state = saved["state"]
+        log.info("resumed from step %d (%.1f min trained)", state["step"], state["elapsed"] / 60)
+
+    hparams = {
+        **{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "device": device,
+        "total_steps": total_steps,
+        "torch": torch.__version__,
+    }
+    (args.out / "hparams.json").write_text(json.dumps(hparams, indent=2))
+    (args.out / "data_manifest.json").write_text(
+        json.dumps(
+            {
+                "train_pairs_available": counts,
+                "train_pairs_used": len(mix) * args.epochs,
+                "used_by_source": {s: sum(1 for p in mix if p.source.startswith(s)) for s in counts},
+                "eval_sets": {k: len(v) for k, v in evals.items()},
+            },
+            indent=2,
+        )
+    )
+
+    warmup = max(1, int(args.warmup * total_steps))
+    budget = args.max_minutes * 60
+    model.train()
+    t_start = time.time() - state["elapsed"]
+    seen_since, t_log = 0, time.time()
+    for step in range(state["step"], total_steps):
+        elapsed = time.time() - t_start
+        # Decay by whichever runs out first, the steps or the time budget, so a time-capped
+        # CPU run still ends with a fully decayed learning rate.
+        progress = max(step / total_steps, elapsed / budget)
+        if progress >= 1.0:
+            log.info("time budget reached at step %d", step)
+            break
+        lr = args.lr * min(1.0, (step + 1) / warmup) * max(0.0, 1.0 - progress)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        batch = batches[step]
+        out = model(
+            **encode(tokenizer, batch, args.max_len, device),
+            labels=torch.tensor([p.label for p in batch], device=device),
+        )
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        seen_since += len(batch)
+        state["step"] = step + 1
+        if state["step"] % 20 == 0:
+            rate = seen_since / (time.time() - t_log)
+            log.info(
+                "step %d/%d loss %.3f lr %.2e %.1f pairs/s elapsed %.1f min",
+                state["step"],
+                total_steps,
+                out.loss.item(),
+                lr,
+                rate,
+                elapsed / 60,
+            )
+            seen_since, t_log = 0, time.time()
+        if state["step"] % args.eval_every == 0:
+            accs = {k: round(accuracy(model, tokenizer, v, args.max_len, device), 3) for k, v in quick.items()}
+            state["curve"].append(
+                {
+                    "step": state["step"],
+                    "pairs": state["step"] * args.batch_size,
+                    "minutes": round(elapsed / 60, 1),
+                    **accs,
+                }
+            )
+            log.info("eval %s", state["curve"][-1])
+        if state["step"] % args.checkpoint_every == 0:
+            state["elapsed"] = time.time() - t_start
+            trainable = {k: v for k, v in model.state_dict().items() if "word_embeddings" not in k}
+            torch.save({"model": trainable, "opt": opt.state_dict(), "state": state}, ckpt.with_suffix(".tmp"))
+            os.replace(ckpt.with_suffix(".tmp"), ckpt)
+
+    state["elapsed"] = time.time() - t_start
+    final = args.out / "final"
+    model.save_pretrained(str(final))
+    tokenizer.save_pretrained(str(final))
+    (args.out / "train_state.json").write_text(
+        json.dumps(
+            {
+                "steps": state["step"],
+                "pairs_seen": state["step"] * args.batch_size,
+                "minutes": round(state["elapsed"] / 60, 1),
+                "curve": state["curve"],
+                "device": device,
+                "hardware": torch.cuda.get_device_name(0) if device == "cuda" else f"CPU, {args.threads} threads",
+            },
+            indent=2,
+        )
+    )
+    log.info("saved %s after %d steps (%.1f min)", final, state["step"], state["elapsed"] / 60)
+
+
+if __name__ == "__main__":
+    main()
