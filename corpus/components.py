@@ -37,7 +37,7 @@ class SentencePassageSplitter:
     def run(self, sources: list[SourceDocument]) -> dict:
         passages: list[Document] = []
         for src in sources:
-            for n, span in enumerate(passage_spans(src.text, self.sentences_per_passage, self.max_chars)):
+            for n, span in enumerate(passage_spans(src.text, self.sentences_per_passage, self.max_chars, src.language)):
                 meta = {**src.meta(), "start": span.start, "end": span.end, "passage": n}
                 if (in_file := source_span(src, span)) is not None:
                     meta["source_start"], meta["source_end"] = in_file

@@ -14,7 +14,9 @@ class PassageSpan:
     end: int
 
 
-def passage_spans(text: str, sentences_per_passage: int = 3, max_chars: int = 600) -> list[PassageSpan]:
+def passage_spans(
+    text: str, sentences_per_passage: int = 3, max_chars: int = 600, language: str | None = None
+) -> list[PassageSpan]:
     """Group consecutive sentences into passages; ``text[start:end]`` is each passage.
 
     A passage closes after ``sentences_per_passage`` sentences, at a paragraph break, or
@@ -28,7 +30,7 @@ def passage_spans(text: str, sentences_per_passage: int = 3, max_chars: int = 60
             spans.append(PassageSpan(group[0][0], group[-1][1]))
             group.clear()
 
-    for start, end in split_sentences(text):
+    for start, end in split_sentences(text, language):
         for s, e in _cut_long(text, start, end, max_chars):
             if group and (
                 len(group) >= sentences_per_passage or e - group[0][0] > max_chars or "\n\n" in text[group[-1][1] : s]

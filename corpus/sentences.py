@@ -118,7 +118,7 @@ def _word_before(text: str, end: int) -> str:
     return text[start:end]
 
 
-def _is_boundary(text: str, m: re.Match[str]) -> bool:
+def _is_boundary(text: str, m: re.Match[str], language: str | None = None) -> bool:
     punct, after = m.group(1), m.end()
     if after >= len(text):
         return True
@@ -135,18 +135,20 @@ def _is_boundary(text: str, m: re.Match[str]) -> bool:
     if len(word) == 1 and word.isalpha():  # an initial: "J. Stoltenberg"
         return False
     if word.isdigit() and len(word) <= 3:
-        # German ordinal: "am 1. Juni", "im 20. Jahrhundert"
-        if _ORDINAL_FOLLOWER.match(text, after):
+        # German ordinal: "am 1. Juni", "im 20. Jahrhundert"; in German text any small number
+        # with a dot is read as an ordinal ("die 26. UN-Klimakonferenz"), which it nearly always is
+        if language == "de" or _ORDINAL_FOLLOWER.match(text, after):
             return False
     if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word):  # "U.S", "z.B" without listing
         return False
     return True
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+def split_sentences(text: str, language: str | None = None) -> list[tuple[int, int]]:
     """Return ``(start, end)`` character spans of the sentences of ``text``.
 
     Spans exclude surrounding white space, so ``text[start:end]`` is the sentence itself.
+    ``language`` (ISO 639-1), when known, lets language-specific rules apply.
     """
     spans: list[tuple[int, int]] = []
     for para in _paragraph_spans(text):
@@ -155,7 +157,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         for m in _BOUNDARY.finditer(text, p_start, p_end):
             if m.end() > p_end:
                 break
-            if _is_boundary(text[:p_end], m):
+            if _is_boundary(text[:p_end], m, language):
                 end = m.end(2)
                 if end > cursor:
                     spans.append(_strip(text, cursor, end))

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
         DEFAULT_STANCE_MODEL,
         description="Stance (NLI) model: the bundled default, or any sentence-transformers CrossEncoder name or path.",
     )
+    stance_quantize: bool = Field(False, description="int8 dynamic quantisation of the stance model (faster on CPU).")
+    stance_batch_size: int = Field(32, ge=1, le=1024, description="Pairs scored per stance model call.")
     threads: int = Field(default_factory=_cores, ge=1, description="CPU threads for model inference.")
     passage_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage when a document is split.")
     passage_max_chars: int = Field(600, ge=100, le=10000, description="Longest passage before it is cut.")

@@ -39,7 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=8e-5)
     ap.add_argument("--warmup", type=float, default=0.04, help="fraction of steps with rising LR")
-    ap.add_argument("--max-len", type=int, default=128, help="tokens per pair (premise truncated first)")
+    ap.add_argument("--max-len", type=int, default=128, help="tokens per pair (the longer text is truncated first)")
     ap.add_argument("--freeze-layers", type=int, default=2, help="bottom encoder layers kept frozen")
     ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints")
@@ -65,7 +65,7 @@ def encode(tokenizer, batch: list[Pair], max_len: int, device: str) -> dict[str,
     enc = tokenizer(
         [p.premise for p in batch],
         [p.hypothesis for p in batch],
-        truncation="only_first",
+        truncation="longest_first",
         max_length=max_len,
         padding=True,
         return_tensors="pt",

@@ -10,6 +10,7 @@ import click
 from service.cli.check_cmd import check
 from service.cli.common import handle_errors, index_dir_option, make_settings
 from service.cli.index_cmd import index_group
+from service.cli.nli_cmd import nli
 
 SAMPLE_CLAIMS = [
     "Belarusian access to NATO HQ restricted",
@@ -84,3 +85,4 @@ def demo(index_dir: Path | None, rebuild: bool) -> None:
 
 cli.add_command(index_group)
 cli.add_command(check)
+cli.add_command(nli)

@@ -48,3 +48,17 @@ def test_spans_are_exact_offsets():
 
 def test_lowercase_after_period_is_not_a_boundary():
     assert sentences("Version 3.5 ist da. es folgt mehr.") == ["Version 3.5 ist da. es folgt mehr."]
+
+
+def test_german_text_reads_small_numbers_with_a_dot_as_ordinals():
+    text = "Die 26. UN-Klimakonferenz fand in Glasgow statt. Bei der Wahl zum 20. Deutschen Bundestag gewann die SPD."
+    assert sentences_de(text) == [
+        "Die 26. UN-Klimakonferenz fand in Glasgow statt.",
+        "Bei der Wahl zum 20. Deutschen Bundestag gewann die SPD.",
+    ]
+    # without the language, a number at the end of an English sentence still ends it
+    assert sentences("The team scored 26. Then it rained.") == ["The team scored 26.", "Then it rained."]
+
+
+def sentences_de(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text, "de")]

