@@ -1,24 +1,34 @@
-"""Build an index: corpus -> passages -> embeddings -> FAISS folder, swapped into place atomically."""
+"""Build and update the index: documents -> passages -> embeddings -> a new version, verified, then switched to.
+
+Every build, full or incremental, writes a new version folder next to the current one under the
+index root's build lock, reads it back and queries it, and only then renames it into place and
+points CURRENT at it (see :mod:`index.layout`). Older versions beyond ``keep_versions`` are pruned.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from haystack import Pipeline
-from haystack.components.writers import DocumentWriter
-from haystack.document_stores.types import DuplicatePolicy
+import numpy as np
 
 from corpus.components import CorpusConverter, SentencePassageSplitter
-from corpus.documents import IngestError
-from index.embedders import document_embedder
-from index.manifest import Manifest, content_hash, corpus_fingerprint
-from index.store import FaissDocumentStore
+from corpus.documents import IngestError, SourceDocument
+from index import layout
+from index.changes import Plan, is_noop, plan_version, stored_documents, vectors_reusable
+from index.embedders import document_embedder, embed_passages, embedding_dimension
+from index.errors import DocumentNotFoundError, IndexError_, IndexNotFoundError
+from index.inference import model_lock
+from index.lock import BuildLock
+from index.manifest import MANIFEST, Manifest, corpus_fingerprint
+from index.progress import BarProgress, Progress
+from index.store import DOCUMENTS, PASSAGES, VECTORS, FaissDocumentStore
+from index.verify import pick_samples, verify_version
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +45,9 @@ class BuildConfig:
     sentences_per_passage: int = 3
     max_chars: int = 600
     progress_bar: bool = False
+    keep_versions: int = 3
+    # A ready document-embedder component to use instead of the model (tests, benchmarks).
+    embedder: Any = field(default=None, repr=False)
 
 
 @dataclass
@@ -44,71 +57,273 @@ class BuildReport:
     passages: int
     seconds: float
     errors: list[IngestError] = field(default_factory=list)
+    version: str | None = None
+    previous: str | None = None
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0  # passages the model embedded for this version
+    reused: int = 0  # passages whose vector was copied from the previous version
+    checked: int = 0  # passages embedded again by the verification queries
+    pruned: list[str] = field(default_factory=list)
+    up_to_date: bool = False  # nothing changed: no new version was written
 
 
-def embedding_dimension(embedder) -> int:
-    embedder.warm_up()
-    return int(embedder.embedding_backend.model.get_embedding_dimension())
+Sources = Callable[[FaissDocumentStore | None], list[SourceDocument]]
 
 
-def build_index(corpus: Path, index_dir: Path, config: BuildConfig) -> BuildReport:
-    """Build a fresh index of ``corpus`` and put it at ``index_dir``.
-
-    The new index is written to a temporary sibling folder and renamed into place only
-    when it is complete, so a failed build leaves any existing index untouched.
-
-    :raises ValueError: when the corpus yields no document at all.
-    """
-    started = time.perf_counter()
-    embedder = document_embedder(config.model_path, config.passage_prefix, config.batch_size, config.progress_bar)
-    store = FaissDocumentStore(embedding_dimension(embedder))
-    pipe = Pipeline()
-    pipe.add_component("converter", CorpusConverter())
-    pipe.add_component("splitter", SentencePassageSplitter(config.sentences_per_passage, config.max_chars))
-    pipe.add_component("embedder", embedder)
-    pipe.add_component("writer", DocumentWriter(store, policy=DuplicatePolicy.OVERWRITE))
-    pipe.connect("converter.sources", "splitter.sources")
-    pipe.connect("splitter.documents", "embedder.documents")
-    pipe.connect("embedder.documents", "writer.documents")
-    result = pipe.run({"converter": {"path": Path(corpus)}}, include_outputs_from={"converter"})
-    sources, errors = result["converter"]["sources"], result["converter"]["errors"]
+def read_corpus(corpus: Path) -> tuple[list[SourceDocument], list[IngestError]]:
+    """The corpus's documents; :class:`ValueError` when there is none at all."""
+    result = CorpusConverter().run(path=Path(corpus))
+    sources, errors = result["sources"], result["errors"]
     if not sources:
         reasons = "; ".join(str(e) for e in errors[:3]) or "no documents"
         raise ValueError(f"nothing to index in {corpus}: {reasons}")
-    for src in sources:
-        store.sources[src.id] = {
-            **{k: v for k, v in src.meta().items() if k != "doc_id"},
-            "text": src.text,
-            "content_hash": content_hash(src.text),
-        }
-    manifest = Manifest(
-        embedding_model=config.model_name,
-        dimension=store.embedding_dim,
-        query_prefix=config.query_prefix,
-        passage_prefix=config.passage_prefix,
-        passage_count=store.count_documents(),
-        document_count=len(sources),
-        corpus_fingerprint=corpus_fingerprint({k: v["content_hash"] for k, v in store.sources.items()}),
-        build_seconds=round(time.perf_counter() - started, 2),
-    )
-    install_index(store, manifest, Path(index_dir))
-    return BuildReport(Path(index_dir), len(sources), store.count_documents(), manifest.build_seconds or 0.0, errors)
+    return sources, errors
 
 
-def install_index(store: FaissDocumentStore, manifest: Manifest, index_dir: Path) -> None:
-    """Save ``store`` beside ``index_dir`` and rename it into place; the old index goes last."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
+def build_index(
+    corpus: Path, index_dir: Path, config: BuildConfig, progress: Progress | None = None, lock: BuildLock | None = None
+) -> BuildReport:
+    """Build a new version of the index at ``index_dir`` from ``corpus``, embedding every passage.
+
+    :raises ValueError: when the corpus yields no document at all.
+    :raises IndexBusyError: when another build holds the index's lock.
+    """
+    sources, errors = read_corpus(corpus)
+    return _write_version(Path(index_dir), config, lambda _: sources, False, progress, lock, errors)
+
+
+def update_index(
+    corpus: Path, index_dir: Path, config: BuildConfig, progress: Progress | None = None, lock: BuildLock | None = None
+) -> BuildReport:
+    """Make the index hold exactly ``corpus``: new and changed documents are embedded, removed
+    ones leave, the vectors of everything else are copied from the current version."""
+    sources, errors = read_corpus(corpus)
+    return _write_version(Path(index_dir), config, lambda _: sources, True, progress, lock, errors)
+
+
+def rebuild_index(
+    index_dir: Path, config: BuildConfig, progress: Progress | None = None, lock: BuildLock | None = None
+) -> BuildReport:
+    """Embed the documents stored in the current version again (new model or splitting, no corpus needed)."""
+
+    def sources(base: FaissDocumentStore | None) -> list[SourceDocument]:
+        if base is None:
+            raise IndexNotFoundError(f"no index at {index_dir} to rebuild; build one from a corpus first")
+        return stored_documents(base)
+
+    return _write_version(Path(index_dir), config, sources, False, progress, lock)
+
+
+def upsert_documents(
+    index_dir: Path,
+    documents: list[SourceDocument],
+    config: BuildConfig,
+    progress: Progress | None = None,
+    lock: BuildLock | None = None,
+) -> BuildReport:
+    """Add ``documents`` to the index, replacing those with the same id; only they are embedded."""
+
+    def sources(base: FaissDocumentStore | None) -> list[SourceDocument]:
+        merged = {d.id: d for d in stored_documents(base)} if base else {}
+        merged.update({d.id: d for d in documents})
+        return list(merged.values())
+
+    return _write_version(Path(index_dir), config, sources, True, progress, lock)
+
+
+def delete_documents(
+    index_dir: Path,
+    ids: list[str],
+    config: BuildConfig,
+    progress: Progress | None = None,
+    lock: BuildLock | None = None,
+) -> BuildReport:
+    """Remove the documents ``ids`` (and their passages) from the index.
+
+    :raises DocumentNotFoundError: when the current version lacks one of them.
+    """
+
+    def sources(base: FaissDocumentStore | None) -> list[SourceDocument]:
+        missing = [i for i in ids if base is None or i not in base.sources]
+        if missing:
+            raise DocumentNotFoundError(f"no document {missing[0]!r} in the index")
+        gone = set(ids)
+        return [d for d in stored_documents(base) if d.id not in gone]  # type: ignore[arg-type]
+
+    return _write_version(Path(index_dir), config, sources, True, progress, lock)
+
+
+def install_index(store: FaissDocumentStore, manifest: Manifest, index_dir: Path, keep_versions: int = 3) -> str:
+    """Save a ready ``store`` as a new version of ``index_dir`` and switch to it; returns the version id."""
+    root = Path(index_dir)
+    with BuildLock(root):
+        layout.remove_debris(root)
+        version = layout.next_version_id(root)
+        staging = layout.make_staging(root, version)
+        try:
+            manifest.version = version
+            store.save(staging, manifest)
+            verify_version(
+                staging,
+                model=manifest.embedding_model,
+                passages=store.count_documents(),
+                documents=len(store.sources),
+                samples=[],
+            )
+            layout.publish(staging, root, version)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        layout.switch(root, version)
+        layout.prune(root, keep_versions)
+    return version
+
+
+def _write_version(
+    root: Path,
+    config: BuildConfig,
+    sources_from: Sources,
+    incremental: bool,
+    progress: Progress | None,
+    lock: BuildLock | None,
+    errors: list[IngestError] | None = None,
+) -> BuildReport:
+    started = time.perf_counter()
+    progress = progress or (BarProgress() if config.progress_bar else Progress())
+    held = lock or BuildLock(root).acquire()
     try:
-        store.save(tmp, manifest)
-        os.chmod(tmp, 0o755)
-        old = None
-        if index_dir.exists():
-            old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}-{time.time_ns()}")
-            os.replace(index_dir, old)
-        os.replace(tmp, index_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        layout.remove_debris(root)
+        _adopt_flat_index(root)
+        progress.stage("loading")
+        base = _load_base(root)
+        sources = sources_from(base)
+        if not sources:
+            raise ValueError(f"nothing to index: the new version of {root} would hold no document")
+        reuse = incremental and vectors_reusable(base, config.model_name, config.passage_prefix)
+        if incremental and base is not None and not reuse:
+            log.warning("version %s was built with another model or prefix: every passage is embedded", base.version)
+        splitter = SentencePassageSplitter(config.sentences_per_passage, config.max_chars)
+        progress.stage("planning")
+        plan = plan_version(sources, base, splitter, reuse)
+        report = BuildReport(
+            root,
+            len(plan.sources),
+            len(plan.passages),
+            0.0,
+            list(errors or []),
+            previous=base.version if base else None,
+            added=len(plan.added),
+            changed=len(plan.changed),
+            removed=len(plan.removed),
+            unchanged=len(plan.unchanged),
+        )
+        if incremental and base is not None and base.version == layout.read_current(root) and is_noop(plan, base):
+            report.version, report.up_to_date = base.version, True
+        else:
+            _make_version(root, config, plan, base, progress, report, started)
+            report.pruned = layout.prune(root, config.keep_versions)
+        report.seconds = round(time.perf_counter() - started, 2)
+        return report
+    finally:
+        if lock is None:
+            held.release()
+        progress.close()
+
+
+def _make_version(
+    root: Path,
+    config: BuildConfig,
+    plan: Plan,
+    base: FaissDocumentStore | None,
+    progress: Progress,
+    report: BuildReport,
+    started: float,
+) -> None:
+    version = layout.next_version_id(root)
+    staging = layout.make_staging(root, version)  # first, so a build killed while embedding leaves debris to find
+    try:
+        embedder = config.embedder or document_embedder(
+            config.model_path, config.passage_prefix, config.batch_size, progress_bar=False
+        )
+        lock = model_lock(config.model_path)
+        dimension = embedding_dimension(embedder)
+        copy, embed = plan.to_copy, plan.to_embed
+        vectors = np.empty((len(plan.passages), dimension), dtype=np.float32)
+        if copy:
+            vectors[copy] = base.passage_vectors([plan.reuse_from[i] for i in copy])  # type: ignore[union-attr]
+        new = [plan.passages[i] for i in embed]
+        if embed:
+            vectors[embed] = embed_passages(embedder, new, dimension, config.batch_size, lock, progress)
+        store = FaissDocumentStore(dimension)
+        store.add_passages(plan.passages, vectors)
+        store.sources = plan.sources
+        manifest = Manifest(
+            embedding_model=config.model_name,
+            dimension=dimension,
+            query_prefix=config.query_prefix,
+            passage_prefix=config.passage_prefix,
+            passage_count=store.count_documents(),
+            document_count=len(store.sources),
+            corpus_fingerprint=corpus_fingerprint({k: v["content_hash"] for k, v in store.sources.items()}),
+            build_seconds=round(time.perf_counter() - started, 2),
+            version=version,
+            parent_version=base.version if base and copy else None,
+            passage_sentences=config.sentences_per_passage,
+            passage_max_chars=config.max_chars,
+            embedded=len(embed),
+            reused=len(copy),
+        )
+        progress.stage("saving")
+        store.save(staging, manifest)
+        progress.stage("verifying")
+        samples = pick_samples([plan.passages[i] for i in copy], new)
+        verify_version(
+            staging,
+            model=config.model_name,
+            passages=store.count_documents(),
+            documents=len(store.sources),
+            samples=samples,
+            embedder=embedder,
+            lock=lock,
+        )
+        progress.stage("switching")
+        layout.publish(staging, root, version)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
+    layout.switch(root, version)
+    report.version, report.embedded, report.reused, report.checked = version, len(embed), len(copy), len(samples)
+
+
+def _load_base(root: Path) -> FaissDocumentStore | None:
+    """The version a build starts from: the current one (or the last good one), or None when there is none."""
+    try:
+        return FaissDocumentStore.load(root)  # no expected model: an update decides what it can reuse
+    except IndexError_ as exc:
+        if not isinstance(exc, IndexNotFoundError):
+            log.warning("no usable version in %s, building without one: %s", root, exc)
+        return None
+
+
+def _adopt_flat_index(root: Path) -> None:
+    """Move an index saved in the old one-folder layout into ``versions/`` (copied, then removed)."""
+    if not (root / MANIFEST).is_file():
+        return
+    version = layout.next_version_id(root)
+    staging = layout.make_staging(root, version)
+    names = [n for n in (MANIFEST, VECTORS, PASSAGES, DOCUMENTS) if (root / n).is_file()]
+    try:
+        for name in names:
+            shutil.copy2(root / name, staging / name)
+        layout.publish(staging, root, version)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if layout.read_current(root) is None:
+        layout.switch(root, version)
+    for name in names:
+        (root / name).unlink(missing_ok=True)
+    log.warning("moved the index at %s into the versioned layout as %s", root, version)

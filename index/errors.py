@@ -17,3 +17,15 @@ class IndexCorruptError(IndexError_):
 
 class IndexModelMismatchError(IndexError_):
     """The index was built with another embedding model than the one configured."""
+
+
+class IndexBusyError(IndexError_):
+    """Another build holds the index root's lock (in this process or another one)."""
+
+    def __init__(self, message: str, holder_pid: int | None = None) -> None:
+        super().__init__(message)
+        self.holder_pid = holder_pid
+
+
+class DocumentNotFoundError(IndexError_):
+    """A document id that the index does not hold."""

@@ -29,6 +29,13 @@ class Manifest(BaseModel):
     corpus_fingerprint: str
     built_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     build_seconds: float | None = None
+    # lifecycle: which version this is, what it was built from, and how (None in older manifests)
+    version: str | None = None
+    parent_version: str | None = None
+    passage_sentences: int | None = None
+    passage_max_chars: int | None = None
+    embedded: int | None = None
+    reused: int | None = None
     checksums: dict[str, str] = Field(default_factory=dict)
 
     def write(self, folder: Path) -> None:

@@ -8,6 +8,7 @@ cosine similarity because the embedder normalises its vectors.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ from haystack import Document, default_from_dict, default_to_dict
 from haystack.document_stores.types import DuplicatePolicy
 from haystack.utils.filters import document_matches_filter
 
+from index import layout
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
 from index.manifest import MANIFEST, Manifest, file_sha256
 
 VECTORS, PASSAGES, DOCUMENTS = "vectors.faiss", "passages.jsonl", "documents.jsonl"
+log = logging.getLogger(__name__)
 
 
 class FaissDocumentStore:
@@ -35,6 +38,9 @@ class FaissDocumentStore:
         # source documents by id: title, url, language, text, content hash (for citations and updates)
         self.sources: dict[str, dict[str, Any]] = {}
         self.manifest: Manifest | None = None
+        # set by load() on a versioned root: the version loaded, and newer ones refused on the way
+        self.version: str | None = None
+        self.skipped: list[tuple[str, str]] = []
 
     # --- Haystack DocumentStore protocol ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -72,14 +78,29 @@ class FaissDocumentStore:
             fresh.append(doc)
         if not fresh:
             return 0
-        vectors = np.asarray([d.embedding for d in fresh], dtype=np.float32)
-        ids = np.arange(self._next_id, self._next_id + len(fresh), dtype=np.int64)
-        self._index.add_with_ids(vectors, ids)
-        for int_id, doc in zip(ids.tolist(), fresh, strict=True):
+        return self.add_passages(fresh, np.asarray([d.embedding for d in fresh], dtype=np.float32))
+
+    def add_passages(self, passages: list[Document], vectors: np.ndarray) -> int:
+        """Append passages with their vectors (row i belongs to passage i); ids must be new.
+
+        Builds use this with numpy rows directly: a list of floats per passage costs seconds at 100k.
+        """
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(passages), self.embedding_dim):
+            raise ValueError(f"expected vectors of shape ({len(passages)}, {self.embedding_dim}), got {vectors.shape}")
+        seen: set[str] = set()
+        for doc in passages:  # checked before FAISS is touched, so a refusal changes nothing
+            if doc.id in seen or doc.id in self._int_ids:
+                raise ValueError(f"passage {doc.id} is already in the store")
+            seen.add(doc.id)
+        ids = np.arange(self._next_id, self._next_id + len(passages), dtype=np.int64)
+        if len(passages):
+            self._index.add_with_ids(vectors, ids)
+        for int_id, doc in zip(ids.tolist(), passages, strict=True):
             self._passages[int_id] = Document(id=doc.id, content=doc.content, meta=dict(doc.meta))
             self._int_ids[doc.id] = int_id
-        self._next_id += len(fresh)
-        return len(fresh)
+        self._next_id += len(passages)
+        return len(passages)
 
     def delete_documents(self, document_ids: list[str]) -> None:
         gone = [self._int_ids.pop(i) for i in document_ids if i in self._int_ids]
@@ -113,6 +134,17 @@ class FaissDocumentStore:
     def passage_vector(self, passage_id: str) -> np.ndarray:
         return self._index.reconstruct(self._int_ids[passage_id])
 
+    def passage_vectors(self, passage_ids: list[str]) -> np.ndarray:
+        """The stored vectors of ``passage_ids``, one row each, in that order."""
+        if not passage_ids:
+            return np.empty((0, self.embedding_dim), dtype=np.float32)
+        keys = np.asarray([self._int_ids[p] for p in passage_ids], dtype=np.int64)
+        return self._index.reconstruct_batch(keys)
+
+    def passage(self, passage_id: str) -> Document | None:
+        int_id = self._int_ids.get(passage_id)
+        return None if int_id is None else self._passages[int_id]
+
     # --- disk --------------------------------------------------------------------------------
     def save(self, folder: Path, manifest: Manifest) -> None:
         """Write the store into ``folder`` (which the caller renames into place when done)."""
@@ -139,11 +171,47 @@ class FaissDocumentStore:
     def load(cls, folder: Path, expected_model: str | None = None) -> FaissDocumentStore:
         """Load a saved store, checking the manifest, the checksums and the counts.
 
+        ``folder`` is an index root (``CURRENT`` plus ``versions/``, see :mod:`index.layout`) or
+        one index folder. From a root, the version CURRENT names is loaded; when it fails its
+        checks, the newest older version that passes is loaded instead (logged, and listed in
+        ``store.skipped``).
+
         :raises IndexNotFoundError: no index in ``folder``.
         :raises IndexCorruptError: a file is missing, damaged or inconsistent (the message names it).
         :raises IndexModelMismatchError: the index was built with another embedding model.
         """
         folder = Path(folder)
+        if layout.is_versioned(folder):
+            return cls._load_root(folder, expected_model)
+        return cls._load_folder(folder, expected_model)
+
+    @classmethod
+    def _load_root(cls, root: Path, expected_model: str | None) -> FaissDocumentStore:
+        failures: list[tuple[str, Exception]] = []
+        for version in layout.load_order(root):
+            folder = layout.version_dir(root, version)
+            try:
+                if not folder.is_dir():
+                    raise IndexCorruptError(f"version {version} ({folder}) is missing")
+                store = cls._load_folder(folder, expected_model)
+            except (IndexCorruptError, IndexNotFoundError, IndexModelMismatchError) as exc:
+                log.warning("index version %s refused: %s", version, exc)
+                failures.append((version, exc))
+                continue
+            if failures:
+                log.warning("serving index version %s instead of %s", version, failures[0][0])
+            store.version = version
+            store.skipped = [(v, str(e)) for v, e in failures]
+            return store
+        if not failures:
+            raise IndexNotFoundError(f"no index at {root} (build one with: factcheck index build --index-dir {root})")
+        first = failures[0][1]
+        if len(failures) > 1:
+            raise type(first)(f"{first} (and no older version passes its checks)") from first
+        raise first
+
+    @classmethod
+    def _load_folder(cls, folder: Path, expected_model: str | None) -> FaissDocumentStore:
         if not folder.is_dir() or not (folder / MANIFEST).exists():
             raise IndexNotFoundError(
                 f"no index at {folder} (build one with: factcheck index build --index-dir {folder})"
@@ -184,6 +252,11 @@ class FaissDocumentStore:
             raise IndexCorruptError(
                 f"{folder} is inconsistent: {store._index.ntotal} vectors of dimension {store._index.d} "
                 f"for {len(store._passages)} passages of dimension {manifest.dimension}"
+            )
+        if manifest.passage_count != len(store._passages) or manifest.document_count != len(store.sources):
+            raise IndexCorruptError(
+                f"{folder} is inconsistent: the manifest counts {manifest.passage_count} passages and "
+                f"{manifest.document_count} documents, the files hold {len(store._passages)} and {len(store.sources)}"
             )
         store._next_id = max(store._passages, default=-1) + 1
         store.manifest = manifest

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from index.errors import (
+    DocumentNotFoundError,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexModelMismatchError,
+    IndexNotFoundError,
+)
 
 
 class FactCheckError(Exception):
@@ -18,6 +24,7 @@ class FactCheckError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or []
+        self.headers: dict[str, str] = {}
 
 
 class InvalidInputError(FactCheckError):
@@ -40,6 +47,32 @@ class ModelError(FactCheckError):
     code, status, exit_code = "model_error", 500, 5
 
 
+class UnauthorizedError(FactCheckError):
+    code, status, exit_code = "unauthorized", 401, 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": "Bearer"}
+
+
+class AdminDisabledError(FactCheckError):
+    code, status, exit_code = "admin_disabled", 403, 1
+
+
+class NotFoundError(FactCheckError):
+    code, status, exit_code = "not_found", 404, 1
+
+
+class BuildRunningError(FactCheckError):
+    """A build is running already; ``job_id`` names it when it runs in this service."""
+
+    code, status, exit_code = "build_running", 409, 6
+
+    def __init__(self, message: str, job_id: str | None = None) -> None:
+        super().__init__(message, [{"loc": "job_id", "message": job_id}] if job_id else [])
+        self.job_id = job_id
+
+
 @dataclass
 class ErrorInfo:
     code: str
@@ -49,10 +82,13 @@ class ErrorInfo:
     details: list[dict] = field(default_factory=list)
 
 
-_INDEX_ERRORS = {
-    IndexNotFoundError: "index_not_found",
-    IndexCorruptError: "index_corrupt",
-    IndexModelMismatchError: "index_model_mismatch",
+# index error -> (code, HTTP status, CLI exit code)
+_INDEX_ERRORS: dict[type[Exception], tuple[str, int, int]] = {
+    IndexNotFoundError: ("index_not_found", 503, 3),
+    IndexCorruptError: ("index_corrupt", 503, 3),
+    IndexModelMismatchError: ("index_model_mismatch", 503, 3),
+    IndexBusyError: ("build_running", 409, 6),
+    DocumentNotFoundError: ("not_found", 404, 1),
 }
 
 
@@ -60,9 +96,9 @@ def describe(exc: BaseException) -> ErrorInfo:
     """How to report ``exc``: one mapping shared by the API and the CLI."""
     if isinstance(exc, FactCheckError):
         return ErrorInfo(exc.code, exc.status, exc.exit_code, exc.message, exc.details)
-    for cls, code in _INDEX_ERRORS.items():
+    for cls, (code, status, exit_code) in _INDEX_ERRORS.items():
         if isinstance(exc, cls):
-            return ErrorInfo(code, 503, 3, str(exc))
+            return ErrorInfo(code, status, exit_code, str(exc))
     return ErrorInfo("internal_error", 500, 1, "internal error; the server log has the details")
 
 

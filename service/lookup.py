@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 from haystack import Document
 
+from index.embedders import resolve_model_path
+from index.inference import model_lock
 from index.store import FaissDocumentStore
 from service.errors import InvalidInputError
 from service.pipelines import build_lookup_pipeline
@@ -68,8 +69,13 @@ class ClaimLookup:
         self.index_dir = index_dir
         self.pipeline = build_lookup_pipeline(settings, store)
         self.pipeline.warm_up()
-        # torch inference is not re-entrant-safe across threads for one model; serialise it
-        self._lock = threading.Lock()
+        # One model instance serves every lookup and build in this process (see index.inference);
+        # the lock is the model's, so the lookup that replaces this one after a swap shares it.
+        self._lock = model_lock(resolve_model_path(settings.embedding_model, settings.model_cache_dir))
+
+    @property
+    def version(self) -> str | None:
+        return self.store.version
 
     @classmethod
     def open(cls, settings: Settings, index_dir: Path | None = None) -> ClaimLookup:
@@ -104,4 +110,6 @@ class ClaimLookup:
             corpus_fingerprint=m.corpus_fingerprint if m else None,
             built_at=m.built_at if m else None,
             format_version=m.format_version if m else None,
+            version=self.store.version,
+            refused_versions={v: reason for v, reason in self.store.skipped},
         )

@@ -25,6 +25,7 @@ def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:
         sentences_per_passage=settings.passage_sentences,
         max_chars=settings.passage_max_chars,
         progress_bar=progress_bar,
+        keep_versions=settings.keep_versions,
     )
 
 

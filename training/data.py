@@ -173,6 +173,22 @@ def sick_pairs(root: Path) -> list[Pair]:
         ]
 
 
+def source_part(source: str) -> str:
+    """The training-mix part a pair's source belongs to (the keys of train_mix's counts)."""
+    for prefix, part in (
+        ("xnli", "xnli"),
+        ("vitaminc", "vitaminc"),
+        ("snli", "snli"),
+        ("anli", "anli-dev"),
+        ("healthver", "healthver"),
+        ("sick", "sick"),
+        ("fever-adv", "fever-adv"),
+    ):
+        if source.startswith(prefix):
+            return part
+    return source
+
+
 def dedupe(pairs: list[Pair]) -> list[Pair]:
     """Drop repeated (premise, hypothesis) pairs, keeping the first label seen."""
     seen: set[tuple[str, str]] = set()

@@ -78,6 +78,14 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("hparams.json", "data_manifest.json", "train_state.json"):
         if (args.run / name).exists():
             record[name.removesuffix(".json")] = json.loads((args.run / name).read_text())
+    if "data_manifest" in record and "hparams" in record:
+        # recount the parts actually used (the run's own count keyed ANLI wrongly before a fix)
+        from collections import Counter
+
+        from training.data import source_part, train_mix
+
+        mix = train_mix(args.data_root, seed=record["hparams"]["seed"])[0][: record["hparams"]["max_pairs"]]
+        record["data_manifest"]["used_by_source"] = dict(Counter(source_part(p.source) for p in mix))
     (args.out / "training.json").write_text(json.dumps(record, indent=2))
     log.info("calibration: %s", calibrate(args.out, args.data_root, args.cache_dir))
     size = (args.out / "stance.safetensors").stat().st_size / 2**20

@@ -16,12 +16,13 @@ import math
 import os
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from training.data import LABELS, Pair, eval_sets, train_mix
+from training.data import LABELS, Pair, eval_sets, source_part, train_mix
 
 log = logging.getLogger("training")
 
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
             {
                 "train_pairs_available": counts,
                 "train_pairs_used": len(mix) * args.epochs,
-                "used_by_source": {s: sum(1 for p in mix if p.source.startswith(s)) for s in counts},
+                "used_by_source": dict(Counter(source_part(p.source) for p in mix)),
                 "eval_sets": {k: len(v) for k, v in evals.items()},
             },
             indent=2,

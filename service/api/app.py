@@ -1,4 +1,5 @@
-"""The FastAPI application: ``create_app(settings)``; the index and models load once, at start-up."""
+"""The FastAPI application: ``create_app(settings)``; the index and models load once, at start-up,
+and a new index version is swapped in while the service runs (see :mod:`service.api.swap`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api.errors import install_error_handlers
-from service.api.routes import claims, meta
+from service.api.routes import admin, claims, meta
+from service.api.swap import IndexSwapper
 from service.errors import describe
-from service.lookup import ClaimLookup
+from service.index_ops import clean_debris
+from service.jobs import JobRegistry
 from service.runtime import configure_threads
 from service.settings import Settings, get_settings
 
@@ -24,13 +27,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         configure_threads(settings.threads)
         app.state.lookup, app.state.index_error = None, None
+        clean_debris(settings.index_dir)  # what a killed build left, unless a build runs right now
+        swapper = IndexSwapper(app, settings)
+        app.state.swapper = swapper
         try:
-            app.state.lookup = ClaimLookup.open(settings)
-            log.info("index loaded from %s", settings.index_dir)
+            lookup = swapper.load()
+            log.info("index %s loaded from %s", lookup.version or "", settings.index_dir)
         except Exception as exc:  # the service still starts, degraded, and says why
-            app.state.index_error = describe(exc).message
-            log.error("no index loaded: %s", app.state.index_error)
-        yield
+            log.error("no index loaded: %s", describe(exc).message)
+        swapper.watch(settings.index_watch_seconds)
+        try:
+            yield
+        finally:
+            swapper.stop()
 
     app = FastAPI(
         title="factcheck",
@@ -40,8 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.lookup, app.state.index_error = None, "the service is starting"
+    app.state.jobs = JobRegistry()
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.include_router(claims.router)
     app.include_router(meta.router)
+    app.include_router(admin.router)
     return app

@@ -15,8 +15,8 @@ from service.errors import ErrorInfo, FactCheckError, describe, error_body
 log = logging.getLogger(__name__)
 
 
-def _response(info: ErrorInfo) -> JSONResponse:
-    return JSONResponse(error_body(info), status_code=info.status)
+def _response(info: ErrorInfo, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(info), status_code=info.status, headers=headers or None)
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict]:
@@ -48,14 +48,14 @@ async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONRespons
     code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
         exc.status_code, "http_error"
     )
-    return _response(ErrorInfo(code, exc.status_code, 1, str(exc.detail)))
+    return _response(ErrorInfo(code, exc.status_code, 1, str(exc.detail)), getattr(exc, "headers", None))
 
 
 async def _on_any(request: Request, exc: Exception) -> JSONResponse:
     info = describe(exc)
     if info.status >= 500 and info.code == "internal_error":
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _response(info)
+    return _response(info, getattr(exc, "headers", None))
 
 
 def install_error_handlers(app: FastAPI) -> None:

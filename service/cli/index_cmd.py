@@ -1,60 +1,110 @@
-"""``factcheck index ...``: build the index and show what it holds."""
+"""``factcheck index ...``: build, update and inspect the versioned FAISS index."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from service.cli.common import CLIError, handle_errors, index_dir_option, is_terminal, make_settings
+from service.cli.common import handle_errors, index_dir_option, is_terminal, make_settings
 
 
 @click.group(name="index")
 def index_group() -> None:
-    """Build and inspect the FAISS index of the reference corpus."""
+    """Build, update and inspect the FAISS index of the reference corpus.
+
+    \b
+    Every build writes a new version next to the current one, checks it, and
+    only then switches to it; a running service picks it up without a restart.
+    """
+
+
+def _corpus_option(required_text: str) -> Callable[[Any], Any]:
+    return click.option(
+        "--corpus",
+        type=click.Path(exists=True, path_type=Path),
+        default=None,
+        help=f"Corpus file or folder (.jsonl, .txt, .md, .html). {required_text}",
+    )
+
+
+def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")(func)
+    func = click.option(
+        "--model", default=None, help="Embedding model (default: $FACTCHECK_EMBEDDING_MODEL or the bundled e5)."
+    )(func)
+    return index_dir_option(func)
+
+
+def _progress():
+    from index.progress import BarProgress, LineProgress
+
+    # a bar when a person watches; otherwise a plain line now and then, which logs keep readably
+    return BarProgress() if is_terminal() else LineProgress(lambda line: click.echo(line, err=True))
+
+
+def _echo_report(report, as_json: bool, verb: str) -> None:
+    from service.index_ops import report_dict
+
+    for err in report.errors:
+        click.echo(f"Warning: skipped {err}", err=True)
+    if as_json:
+        click.echo(json.dumps(report_dict(report), ensure_ascii=False))
+        return
+    if report.up_to_date:
+        click.echo(f"{report.index_dir} is up to date ({report.version}): nothing changed, nothing embedded")
+        return
+    click.echo(
+        f"{verb} {report.index_dir} version {report.version}: {report.documents} documents as {report.passages} "
+        f"passages ({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
+        + (f" ({len(report.errors)} problems skipped, see above)" if report.errors else "")
+    )
+    if report.previous:
+        click.echo(
+            f"  against {report.previous}: {report.added} added, {report.changed} changed, "
+            f"{report.removed} removed, {report.unchanged} unchanged documents"
+        )
+    if report.pruned:
+        click.echo(f"  pruned old versions: {', '.join(report.pruned)}")
 
 
 @index_group.command(name="build")
-@click.option(
-    "--corpus",
-    type=click.Path(exists=True, path_type=Path),
-    required=True,
-    help="Corpus file or folder (.jsonl, .txt, .md, .html).",
+@_corpus_option(
+    "Default: $FACTCHECK_CORPUS_PATH; without either, the documents stored in the index are embedded again."
 )
-@index_dir_option
-@click.option("--model", default=None, help="Embedding model (default: $FACTCHECK_EMBEDDING_MODEL or the bundled e5).")
-@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@_common_options
 @handle_errors
-def build(corpus: Path, index_dir: Path | None, model: str | None, as_json: bool) -> None:
-    """Build a new index from CORPUS; the old index stays until the new one is complete."""
-    from index.build import build_index
-    from service.pipelines import build_config
+def build(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
+    """Build a new version of the index, embedding every passage; the current one serves until it is ready."""
+    from service.index_ops import ensure_idle, run_build
     from service.runtime import configure_threads
 
     settings = make_settings(index_dir, embedding_model=model)
+    ensure_idle(settings.index_dir)
     configure_threads(settings.threads)
-    try:
-        report = build_index(corpus, settings.index_dir, build_config(settings, progress_bar=is_terminal()))
-    except ValueError as exc:
-        raise CLIError(str(exc), 4) from exc
-    for err in report.errors:
-        click.echo(f"Warning: skipped {err}", err=True)
-    summary = {
-        "index_dir": str(report.index_dir),
-        "documents": report.documents,
-        "passages": report.passages,
-        "seconds": report.seconds,
-        "skipped": [str(e) for e in report.errors],
-    }
-    if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False))
-    else:
-        click.echo(
-            f"Indexed {report.documents} documents as {report.passages} passages into {report.index_dir} "
-            f"in {report.seconds:.1f} s"
-            + (f" ({len(report.errors)} problems skipped, see above)" if report.errors else "")
-        )
+    _echo_report(run_build(settings, corpus, _progress()), as_json, "Built")
+
+
+@index_group.command(name="update")
+@_corpus_option("Default: $FACTCHECK_CORPUS_PATH.")
+@_common_options
+@handle_errors
+def update(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
+    """Make the index hold exactly CORPUS, embedding only new and changed documents.
+
+    Documents are matched by id and content hash; removed documents leave the index, and the
+    vectors of unchanged passages are copied from the current version.
+    """
+    from service.index_ops import ensure_idle, run_update
+    from service.runtime import configure_threads
+
+    settings = make_settings(index_dir, embedding_model=model)
+    ensure_idle(settings.index_dir)
+    configure_threads(settings.threads)
+    _echo_report(run_update(settings, corpus, _progress()), as_json, "Updated")
 
 
 @index_group.command(name="status")
@@ -62,17 +112,35 @@ def build(corpus: Path, index_dir: Path | None, model: str | None, as_json: bool
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @handle_errors
 def status(index_dir: Path | None, as_json: bool) -> None:
-    """Show the manifest of the index: model, counts, fingerprint, build time."""
-    from index.manifest import Manifest
-    from index.store import FaissDocumentStore
+    """Check every version (files, checksums, counts) and show what is served, plus any debris or running build."""
+    from service.index_ops import index_status
 
     settings = make_settings(index_dir)
-    FaissDocumentStore.load(settings.index_dir)  # full check: files, checksums, counts
-    manifest = Manifest.read(settings.index_dir)
-    data = manifest.model_dump(exclude={"checksums"})
+    data = index_status(settings)
     if as_json:
-        click.echo(json.dumps({"index_dir": str(settings.index_dir), **data}))
+        click.echo(json.dumps(data, ensure_ascii=False))
         return
-    click.echo(f"Index {settings.index_dir}: OK")
+    if data["current"] and data["serving"] != data["current"]:
+        click.echo(
+            f"Warning: version {data['current']} (CURRENT) fails its checks; {data['serving']} is served", err=True
+        )
+    click.echo(f"Index {data['index_dir']}: OK" + (f", serving {data['serving']}" if data["serving"] else ""))
+    skip = {"versions", "debris", "build_running_pid", "index_dir", "serving", "current"}
     for key, value in data.items():
-        click.echo(f"  {key:<20} {value}")
+        if key not in skip:
+            click.echo(f"  {key:<20} {value}")
+    if data["versions"]:
+        click.echo("\n  versions (newest first):")
+    for v in data["versions"]:
+        mark = "*" if v["version"] == data["serving"] else " "
+        if v["ok"]:
+            click.echo(
+                f"  {mark} {v['version']}  {v['passages']:>8} passages  {v['documents']:>7} documents  "
+                f"built {v['built_at']}  embedded {v['embedded']}, reused {v['reused']}"
+            )
+        else:
+            click.echo(f"  {mark} {v['version']}  REFUSED: {v['error']}")
+    if data["debris"]:
+        click.echo(f"\n  {len(data['debris'])} leftovers of interrupted builds (removed at the next build or start)")
+    if data["build_running_pid"] is not None:
+        click.echo(f"\n  a build is running (pid {data['build_running_pid']})")

@@ -70,7 +70,9 @@ def demo(index_dir: Path | None, rebuild: bool) -> None:
     settings = make_settings(index_dir)
     configure_threads(settings.threads)
     sample = Path(__file__).resolve().parents[2] / "corpus" / "sample"
-    if rebuild or not (settings.index_dir / "manifest.json").exists():
+    from index.layout import load_order
+
+    if rebuild or not load_order(settings.index_dir):
         click.echo(f"Building the index of {sample} into {settings.index_dir} ...", err=True)
         report = build_index(sample, settings.index_dir, build_config(settings, progress_bar=True))
         click.echo(

@@ -76,8 +76,10 @@ def test_service_without_a_usable_index_says_why(tmp_path, settings_factory, sam
 
     index_dir = tmp_path / "idx"
     if damage == "corrupt":
+        from index.layout import current_dir
+
         shutil.copytree(sample_index, index_dir)
-        vectors = index_dir / "vectors.faiss"
+        vectors = current_dir(index_dir) / "vectors.faiss"
         vectors.write_bytes(vectors.read_bytes()[:1000])
     with TestClient(create_app(settings_factory(index_dir))) as c:
         assert c.get("/healthz").json()["status"] == "degraded"

@@ -67,8 +67,10 @@ def test_missing_and_corrupt_index(run, sample_index, tmp_path):
 
     res = run("check", "--index-dir", str(tmp_path / "none"), "NATO")
     assert res.exit_code == 3 and "Error: no index at" in res.stderr
+    from index.layout import current_dir
+
     shutil.copytree(sample_index, tmp_path / "bad")
-    (tmp_path / "bad" / "passages.jsonl").write_text("garbage")
+    (current_dir(tmp_path / "bad") / "passages.jsonl").write_text("garbage")
     res = run("index", "status", "--index-dir", str(tmp_path / "bad"))
     assert res.exit_code == 3 and "passages.jsonl is damaged" in res.stderr
 

@@ -6,6 +6,7 @@ from haystack import Document
 
 from index.build import install_index
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from index.layout import current_dir
 from index.manifest import Manifest
 from index.store import PASSAGES, VECTORS, FaissDocumentStore
 
@@ -73,7 +74,7 @@ def test_refuses_another_model(tmp_path):
 @pytest.mark.parametrize("name", [VECTORS, PASSAGES])
 def test_damaged_file_is_refused_by_name(tmp_path, name):
     install_index(make_store(), manifest(), tmp_path / "idx")
-    path = tmp_path / "idx" / name
+    path = current_dir(tmp_path / "idx") / name
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(IndexCorruptError, match=name):
@@ -84,14 +85,14 @@ def test_missing_index_and_missing_file(tmp_path):
     with pytest.raises(IndexNotFoundError, match="factcheck index build"):
         FaissDocumentStore.load(tmp_path / "none")
     install_index(make_store(), manifest(), tmp_path / "idx")
-    (tmp_path / "idx" / VECTORS).unlink()
+    (current_dir(tmp_path / "idx") / VECTORS).unlink()
     with pytest.raises(IndexCorruptError, match="missing"):
         FaissDocumentStore.load(tmp_path / "idx")
 
 
 def test_garbage_manifest_is_refused(tmp_path):
     install_index(make_store(), manifest(), tmp_path / "idx")
-    (tmp_path / "idx" / "manifest.json").write_text("{not json")
+    (current_dir(tmp_path / "idx") / "manifest.json").write_text("{not json")
     with pytest.raises(IndexCorruptError, match="manifest"):
         FaissDocumentStore.load(tmp_path / "idx")
 

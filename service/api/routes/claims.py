@@ -3,11 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
+from service.api.auth import ReaderDep
 from service.api.deps import LookupDep
 from service.schemas import ErrorResponse, VerifyRequest, VerifyResponse
 
-router = APIRouter(prefix="/v1/claims", tags=["claims"])
-_ERRORS = {code: {"model": ErrorResponse} for code in (400, 422, 503)}
+router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReaderDep])
+_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 422, 503)}
 
 
 @router.post("/verify", response_model=VerifyResponse, responses=_ERRORS, summary="Find evidence for one claim")

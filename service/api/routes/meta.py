@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from service.api.auth import ReaderDep
 from service.schemas import IndexInfo
 
 router = APIRouter(tags=["service"])
@@ -14,7 +15,7 @@ async def healthz(request: Request) -> dict:
     return {"status": "ok" if loaded else "degraded", "index_loaded": loaded}
 
 
-@router.get("/v1/index", response_model=IndexInfo, summary="What index is loaded")
+@router.get("/v1/index", response_model=IndexInfo, summary="What index is loaded", dependencies=[ReaderDep])
 async def index_info(request: Request) -> IndexInfo:
     lookup = request.app.state.lookup
     if lookup is None:

@@ -1,0 +1,82 @@
+"""The served index, swapped for a new version without a restart and without failing a request.
+
+A request takes ``app.state.lookup`` once (its dependency) and keeps that object to the end, so
+replacing the attribute in one assignment sends new requests to the new version while requests in
+flight finish on the old one; Python frees the old version when the last of them lets go.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from fastapi import FastAPI
+
+from index import layout
+from service.errors import describe
+from service.lookup import ClaimLookup
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class IndexSwapper:
+    """Loads the index at start-up, and again whenever CURRENT names another version."""
+
+    def __init__(self, app: FastAPI, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+        self._mutex = threading.Lock()
+        self._tried: str | None = None  # the CURRENT value last loaded (or last failed: no retry every tick)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def load(self) -> ClaimLookup:
+        """Load what CURRENT names (or the last good version) and serve it.
+
+        :raises Exception: the load error; the lookup served so far stays (or none, with the reason).
+        """
+        with self._mutex:
+            return self._load()
+
+    def refresh(self) -> bool:
+        """Swap to the version CURRENT names if it is not the one tried last; True when it swapped."""
+        with self._mutex:
+            if layout.read_current(self.settings.index_dir) == self._tried:
+                return False
+            self._load()
+            return True
+
+    def _load(self) -> ClaimLookup:
+        self._tried = layout.read_current(self.settings.index_dir)
+        try:
+            lookup = ClaimLookup.open(self.settings)
+        except Exception as exc:
+            if self.app.state.lookup is None:
+                self.app.state.index_error = describe(exc).message
+            raise
+        old = self.app.state.lookup
+        self.app.state.lookup = lookup  # the swap: one assignment
+        self.app.state.index_error = None
+        if old is not None and old.version != lookup.version:
+            log.warning("now serving index version %s (was %s)", lookup.version, old.version)
+        return lookup
+
+    def watch(self, interval: float) -> None:
+        """Check CURRENT every ``interval`` seconds in a daemon thread (builds by the CLI swap in too)."""
+        if interval <= 0 or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._watch, args=(interval,), name="index-watch", daemon=True)
+        self._thread.start()
+
+    def _watch(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.refresh()
+            except Exception as exc:  # keep serving what we have; the next CURRENT change is tried again
+                log.error("could not swap to the new index version: %s", describe(exc).message)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None

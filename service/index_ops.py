@@ -1,0 +1,151 @@
+"""Index lifecycle operations as the CLI and the API run them: settings in, a report out.
+
+The work itself is in :mod:`index.build`; this module picks the corpus, maps "nothing to index"
+onto the error vocabulary, and says what the index root holds (``status``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from corpus.documents import SourceDocument
+from index import layout
+from index.build import BuildReport, build_index, delete_documents, rebuild_index, update_index, upsert_documents
+from index.errors import IndexBusyError, IndexError_
+from index.lock import BuildLock, holder_pid
+from index.progress import Progress
+from index.store import FaissDocumentStore
+from service.errors import CorpusError, InvalidInputError
+from service.pipelines import build_config
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _corpus_errors() -> Iterator[None]:
+    try:
+        yield
+    except ValueError as exc:  # index.build's "nothing to index"
+        raise CorpusError(str(exc)) from exc
+
+
+def ensure_idle(root: Path) -> None:
+    """Fail at once, before any slow work, when another build holds ``root``."""
+    pid = holder_pid(root)
+    if pid is not None:
+        who = f" (pid {pid})" if pid > 0 else ""
+        raise IndexBusyError(f"another build is running on {root}{who}; wait for it to finish", pid)
+
+
+def run_build(
+    settings: Settings, corpus: Path | None, progress: Progress | None = None, lock: BuildLock | None = None
+) -> BuildReport:
+    """A full build from ``corpus`` (default: FACTCHECK_CORPUS_PATH), or, without one, of the stored documents."""
+    corpus = corpus or settings.corpus_path
+    with _corpus_errors():
+        if corpus is None:
+            return rebuild_index(settings.index_dir, build_config(settings), progress, lock)
+        return build_index(corpus, settings.index_dir, build_config(settings), progress, lock)
+
+
+def run_update(
+    settings: Settings, corpus: Path | None, progress: Progress | None = None, lock: BuildLock | None = None
+) -> BuildReport:
+    """An incremental update that makes the index hold exactly ``corpus``."""
+    corpus = corpus or settings.corpus_path
+    if corpus is None:
+        raise InvalidInputError("an update needs a corpus: give --corpus PATH or set FACTCHECK_CORPUS_PATH")
+    with _corpus_errors():
+        return update_index(corpus, settings.index_dir, build_config(settings), progress, lock)
+
+
+def run_upsert(
+    settings: Settings, documents: list[SourceDocument], progress: Progress | None = None, lock: BuildLock | None = None
+) -> BuildReport:
+    with _corpus_errors():
+        return upsert_documents(settings.index_dir, documents, build_config(settings), progress, lock)
+
+
+def run_delete(
+    settings: Settings, ids: list[str], progress: Progress | None = None, lock: BuildLock | None = None
+) -> BuildReport:
+    with _corpus_errors():
+        return delete_documents(settings.index_dir, ids, build_config(settings), progress, lock)
+
+
+def report_dict(report: BuildReport) -> dict[str, Any]:
+    """The JSON shape of a build report (CLI ``--json`` and the API's job result)."""
+    return {
+        "index_dir": str(report.index_dir),
+        "version": report.version,
+        "previous": report.previous,
+        "up_to_date": report.up_to_date,
+        "documents": report.documents,
+        "passages": report.passages,
+        "added": report.added,
+        "changed": report.changed,
+        "removed": report.removed,
+        "unchanged": report.unchanged,
+        "embedded": report.embedded,
+        "reused": report.reused,
+        "verify_embedded": report.checked,
+        "pruned": report.pruned,
+        "seconds": report.seconds,
+        "skipped": [str(e) for e in report.errors],
+    }
+
+
+def clean_debris(root: Path) -> list[Path]:
+    """Remove what killed builds left in ``root``, unless a build is running now (its staging looks the same)."""
+    if not layout.debris(root):
+        return []
+    try:
+        with BuildLock(root):
+            removed = layout.remove_debris(root)
+    except IndexBusyError:
+        return []
+    for path in removed:
+        log.warning("removed %s, left by an interrupted build", path)
+    return removed
+
+
+def index_status(settings: Settings) -> dict[str, Any]:
+    """What the index root holds: every version with its check result, what is served, debris, a running build.
+
+    :raises IndexError_: when no version can be served (the message says why).
+    """
+    root = settings.index_dir
+    store = FaissDocumentStore.load(root, expected_model=settings.embedding_model)
+    manifest = store.manifest.model_dump(exclude={"checksums"}) if store.manifest else {}
+    versions = []
+    for version in reversed(layout.version_ids(root)):
+        entry: dict[str, Any] = {"version": version, "ok": True, "error": None}
+        try:
+            if version == store.version:
+                m = store.manifest
+            else:
+                m = FaissDocumentStore.load(layout.version_dir(root, version), settings.embedding_model).manifest
+            entry.update(
+                passages=m.passage_count,
+                documents=m.document_count,
+                built_at=m.built_at,
+                embedded=m.embedded,
+                reused=m.reused,
+            )
+        except IndexError_ as exc:
+            entry.update(ok=False, error=str(exc))
+        versions.append(entry)
+    return {
+        "index_dir": str(root),
+        **manifest,
+        "serving": store.version,
+        "current": layout.read_current(root),
+        "versions": versions,
+        "debris": [str(p) for p in layout.debris(root)],
+        "build_running_pid": holder_pid(root),
+    }

@@ -1,0 +1,122 @@
+"""Background index jobs of the API: one at a time, each in its own thread, with progress to poll.
+
+A job holds the index root's build lock (:class:`index.lock.BuildLock`) from the moment it is
+accepted until it ends, so a CLI build cannot start beside it and it cannot start beside one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from index.errors import IndexBusyError
+from index.lock import BuildLock
+from index.progress import ProgressTracker
+from service.errors import BuildRunningError, describe, error_body
+from service.schemas import JobInfo, JobProgress
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[BuildLock, ProgressTracker], dict[str, Any]]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    tracker: ProgressTracker = field(default_factory=ProgressTracker)
+    state: str = "queued"
+    created_at: str = field(default_factory=_now)
+    started_at: str | None = None
+    finished_at: str | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
+    def info(self) -> JobInfo:
+        return JobInfo(
+            id=self.id,
+            kind=self.kind,
+            state=self.state,  # type: ignore[arg-type]
+            created_at=self.created_at,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            progress=JobProgress(**self.tracker.snapshot()),
+            result=self.result,
+            error=self.error,
+        )
+
+
+class JobRegistry:
+    """The jobs of this process; the finished ones are kept (the last ``keep``) for their status."""
+
+    def __init__(self, keep: int = 100) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._mutex = threading.Lock()
+        self._keep = keep
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def active(self) -> Job | None:
+        return next((j for j in self._jobs.values() if j.active), None)
+
+    def submit(self, kind: str, root: Path, work: Work) -> Job:
+        """Start ``work`` in a thread, holding ``root``'s build lock.
+
+        :raises BuildRunningError: a job of this service, or a build in another process, is running.
+        """
+        with self._mutex:
+            running = self.active()
+            if running is not None:
+                raise BuildRunningError(
+                    f"a build is already running (job {running.id}); follow it at /v1/index/jobs/{running.id}",
+                    running.id,
+                )
+            lock = BuildLock(root)
+            try:
+                lock.acquire()
+            except IndexBusyError as exc:
+                raise BuildRunningError(f"{exc} (a build outside this service)") from exc
+            job = Job(id=uuid.uuid4().hex[:12], kind=kind)
+            self._jobs[job.id] = job
+            self._trim()
+            threading.Thread(target=self._run, args=(job, work, lock), name=f"index-job-{job.id}", daemon=True).start()
+        return job
+
+    def _run(self, job: Job, work: Work, lock: BuildLock) -> None:
+        job.state, job.started_at = "running", _now()
+        state, result, error = "failed", None, None
+        try:
+            result, state = work(lock, job.tracker), "succeeded"
+        except Exception as exc:
+            info = describe(exc)
+            if info.code == "internal_error":
+                log.exception("index job %s (%s) failed", job.id, job.kind)
+            else:
+                log.error("index job %s (%s) failed: %s", job.id, job.kind, info.message)
+            error = error_body(info)
+        finally:
+            # the lock goes first: once the job reads as finished, the next one must be able to start
+            lock.release()
+            job.tracker.close()
+            job.result, job.error, job.finished_at = result, error, _now()
+            job.state = state
+
+    def _trim(self) -> None:
+        done = [j for j in self._jobs.values() if not j.active]
+        for job in done[: max(len(done) - self._keep, 0)]:
+            del self._jobs[job.id]

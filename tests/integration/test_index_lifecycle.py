@@ -1,0 +1,210 @@
+"""Index lifecycle on the real model: incremental update counts, kill -9 mid-build, fallback at start,
+and a CLI build swapped into a running service."""
+
+import hashlib
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from corpus.components import SentencePassageSplitter
+from corpus.documents import SourceDocument
+from index import layout
+from index.lock import holder_pid
+from service.cli.main import cli
+from tests.conftest import REPO, SAMPLE
+from tests.integration.conftest import TINY_V1, TINY_V2
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture()
+def run(monkeypatch, settings_factory):
+    monkeypatch.setenv("FACTCHECK_MODEL_CACHE_DIR", str(settings_factory().model_cache_dir))
+    monkeypatch.setenv("FACTCHECK_THREADS", "2")
+
+    def invoke(*args):
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def split(docs: dict[str, str]) -> set[tuple[str, str]]:
+    sources = [SourceDocument(id=k, text=v, language="en") for k, v in docs.items()]
+    return {(d.id, d.content) for d in SentencePassageSplitter().run(sources)["documents"]}
+
+
+def digests(folder) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture()
+def embedded_texts(monkeypatch) -> list[str]:
+    """Every text the sentence-transformers backend embeds, in order."""
+    from haystack_integrations.components.embedders.sentence_transformers.embedding_backend.backend import (
+        _SentenceTransformersEmbeddingBackend as Backend,
+    )
+
+    seen: list[str] = []
+    real = Backend.embed
+
+    def spy(self, data, **kwargs):
+        seen.extend(data)
+        return real(self, data, **kwargs)
+
+    monkeypatch.setattr(Backend, "embed", spy)
+    return seen
+
+
+def test_update_embeds_only_new_and_changed_documents(run, tmp_path, tiny_corpora, embedded_texts):
+    v1, v2 = tiny_corpora
+    root = tmp_path / "idx"
+    res = run("index", "build", "--corpus", v1, "--index-dir", root, "--json")
+    assert res.exit_code == 0, res.output
+    built = json.loads(res.stdout)
+    assert built["version"] == "v000001" and built["embedded"] == built["passages"] == len(split(TINY_V1))
+    assert len(embedded_texts) == built["embedded"] + built["verify_embedded"]
+
+    embedded_texts.clear()
+    res = run("index", "update", "--corpus", v2, "--index-dir", root, "--json")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    new_passages = split(TINY_V2) - split(TINY_V1)
+    assert (report["added"], report["changed"], report["removed"], report["unchanged"]) == (1, 1, 1, 2)
+    assert report["embedded"] == len(new_passages) and report["reused"] == len(split(TINY_V2)) - len(new_passages)
+    # counted where the model is called: the update's own embeddings, then the verification queries
+    assert len(embedded_texts) == report["embedded"] + report["verify_embedded"]
+    assert {t.removeprefix("passage: ") for t in embedded_texts[: report["embedded"]]} == {c for _, c in new_passages}
+
+    res = run("check", "--index-dir", root, "--json", "-k", "1", "What is the capital of Norway?")
+    assert json.loads(res.stdout)["evidence"][0]["document_id"] == "oslo"
+    res = run("index", "update", "--corpus", v2, "--index-dir", root)
+    assert res.exit_code == 0 and "up to date (v000002)" in res.output
+    res = run("index", "status", "--index-dir", root)
+    assert res.exit_code == 0 and "serving v000002" in res.output and "v000001" in res.output
+
+
+def _read_lines(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+def test_kill_9_during_a_build_leaves_the_old_index_answering(tmp_path, tiny_root, settings_factory):
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.lookup import ClaimLookup
+
+    settings = settings_factory(tiny_root)
+    old_version = layout.read_current(tiny_root)
+    old_files = digests(layout.current_dir(tiny_root))
+    before = ClaimLookup.open(settings).lookup("capital of Austria", 3)
+
+    env = {**os.environ, "FACTCHECK_MODEL_CACHE_DIR": str(settings.model_cache_dir), "FACTCHECK_THREADS": "1"}
+    args = ["index", "build", "--corpus", str(SAMPLE), "--index-dir", str(tiny_root)]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from service.cli.main import cli; cli()", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_lines, args=(proc.stderr, lines), daemon=True).start()
+    seen = []
+    try:
+        deadline = time.monotonic() + 240
+        while not any(line.startswith("embedding") for line in seen):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(seen)
+            try:
+                seen.append(lines.get(timeout=1))
+            except queue.Empty:
+                pass
+        time.sleep(1.5)  # well inside the embedding of ~1,000 passages
+        assert proc.poll() is None, "the build ended before it could be killed: " + "".join(seen)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+
+    assert layout.read_current(tiny_root) == old_version
+    assert digests(layout.current_dir(tiny_root)) == old_files
+    assert layout.version_ids(tiny_root) == [old_version]
+    assert layout.debris(tiny_root), "the killed build should have left its staging folder"
+    assert holder_pid(tiny_root) is None  # the kernel dropped the dead builder's lock
+    after = ClaimLookup.open(settings).lookup("capital of Austria", 3)
+    assert [e.passage_id for e in after.evidence] == [e.passage_id for e in before.evidence]
+
+    with TestClient(create_app(settings)) as client:  # the next start cleans up
+        assert layout.debris(tiny_root) == []
+        resp = client.post("/v1/claims/verify", json={"claim": "capital of Austria", "top_k": 1})
+        assert resp.status_code == 200 and resp.json()["evidence"][0]["document_id"] == "vienna"
+        assert client.get("/v1/index").json()["version"] == old_version
+
+
+def test_a_damaged_current_version_is_refused_and_the_last_good_one_served(
+    run, tiny_root, tiny_corpora, settings_factory
+):
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    assert run("index", "update", "--corpus", tiny_corpora[1], "--index-dir", tiny_root).exit_code == 0
+    vectors = layout.version_dir(tiny_root, "v000002") / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:-100])
+
+    with TestClient(create_app(settings_factory(tiny_root))) as client:
+        info = client.get("/v1/index").json()
+        assert info["loaded"] and info["version"] == "v000001"
+        assert "vectors.faiss is damaged (checksum mismatch)" in info["refused_versions"]["v000002"]
+        resp = client.post("/v1/claims/verify", json={"claim": "capital of France", "top_k": 1})
+        assert resp.json()["evidence"][0]["document_id"] == "paris"  # v1 still has paris
+
+    res = run("index", "status", "--index-dir", tiny_root)
+    assert res.exit_code == 0
+    assert "v000002 (CURRENT) fails its checks; v000001 is served" in res.stderr
+    assert "REFUSED" in res.stdout and "vectors.faiss" in res.stdout
+
+
+def test_a_cli_build_is_swapped_into_the_running_service(run, tiny_root, tiny_corpora, settings_factory):
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    with TestClient(create_app(settings_factory(tiny_root, index_watch_seconds=0.2))) as client:
+        assert client.get("/v1/index").json()["version"] == "v000001"
+        res = run("index", "update", "--corpus", tiny_corpora[1], "--index-dir", tiny_root)
+        assert res.exit_code == 0, res.output
+        deadline = time.monotonic() + 60
+        while client.get("/v1/index").json()["version"] != "v000002":
+            assert time.monotonic() < deadline, "the service did not swap to the new version"
+            time.sleep(0.2)
+        resp = client.post("/v1/claims/verify", json={"claim": "capital of Norway", "top_k": 1})
+        assert resp.json()["evidence"][0]["document_id"] == "oslo"
+
+
+def test_build_and_update_refuse_while_another_build_runs(run, tiny_root, tiny_corpora):
+    from index.lock import BuildLock
+
+    with BuildLock(tiny_root):
+        res = run("index", "update", "--corpus", tiny_corpora[1], "--index-dir", tiny_root)
+        assert res.exit_code == 6 and f"another build is running on {tiny_root} (pid {os.getpid()})" in res.stderr
+        assert "Traceback" not in res.output
+
+
+def test_build_without_a_corpus_embeds_the_stored_documents_again(run, tiny_root):
+    res = run("index", "build", "--index-dir", tiny_root, "--json")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["version"] == "v000002" and report["documents"] == len(TINY_V1)
+    assert report["embedded"] == report["passages"] and report["unchanged"] == len(TINY_V1)
+    res = run("index", "build", "--index-dir", tiny_root.parent / "none")
+    assert res.exit_code == 3 and "no index at" in res.stderr
