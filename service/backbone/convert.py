@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from service.backbone.q4_file import Q4Model, read_q4_model
+from service.staging import staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -158,22 +156,13 @@ def convert(source: Path, target: Path) -> Path:
     from safetensors.numpy import save_file
 
     q4 = read_q4_model(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    with staged_folder(target) as tmp:
         save_file(bert_state_dict(q4), str(tmp / "model.safetensors"), metadata={"format": "pt"})
         (tmp / "config.json").write_text(json.dumps(_bert_config(q4), indent=2))
         build_tokenizer(q4).save_pretrained(str(tmp))
         _write_sentence_transformers_files(tmp, q4.hidden, q4.max_positions)
-        stat = source.stat()
-        marker = {"format_version": FORMAT_VERSION, "source": str(source), "source_size": stat.st_size}
+        marker = {"format_version": FORMAT_VERSION, "source": str(source), "source_size": source.stat().st_size}
         (tmp / MARKER).write_text(json.dumps(marker, indent=2))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 

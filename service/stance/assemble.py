@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 from pathlib import Path
+
+from service.staging import staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +39,13 @@ def _fingerprint(weights_dir: Path) -> str:
 
 def assemble(backbone: Path, weights_dir: Path, target: Path) -> Path:
     """Write a full model folder at ``target`` from ``backbone`` + the shipped weights."""
-    import torch
     from safetensors.torch import load_file, save_file
 
     shipped = load_file(str(weights_dir / WEIGHTS))
     backbone_sd = load_file(str(backbone / "model.safetensors"))
     full = {k: v.float() for k, v in shipped.items()}
     full[WORD_EMBEDDINGS] = backbone_sd["embeddings.word_embeddings.weight"]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    with staged_folder(target) as tmp:
         save_file(
             {k: v.contiguous() for k, v in full.items()}, str(tmp / "model.safetensors"), metadata={"format": "pt"}
         )
@@ -56,14 +53,6 @@ def assemble(backbone: Path, weights_dir: Path, target: Path) -> Path:
         for name in ("tokenizer.json", "tokenizer_config.json"):
             shutil.copy(backbone / name, tmp / name)
         (tmp / _MARKER).write_text(json.dumps({"fingerprint": _fingerprint(weights_dir)}))
-        os.chmod(tmp, 0o755)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    del torch
     return target
 
 

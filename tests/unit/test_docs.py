@@ -26,4 +26,4 @@ def test_readme_names_the_two_commands():
 
 def test_ci_runs_the_readme_test_command():
     ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
-    assert "bash test.sh" in ci
+    assert "./test.sh" in ci
