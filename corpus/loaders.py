@@ -8,7 +8,6 @@ naming the file and line; everything else is still loaded.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 
 from corpus.documents import IngestError, SourceDocument
@@ -139,7 +138,3 @@ def _check_record(record: object) -> str | None:
 
 def _optional_str(value: object) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
-
-
-def iter_errors(errors: Iterable[IngestError]) -> list[str]:
-    return [str(e) for e in errors]

@@ -50,7 +50,6 @@ class Settings(BaseSettings):
     max_claim_chars: int = Field(1000, ge=10, le=100000, description="Longest claim accepted.")
     max_top_k: int = Field(50, ge=1, le=1000, description="Largest top_k a lookup may ask for.")
     default_top_k: int = Field(5, ge=1, le=1000, description="top_k when a lookup does not say.")
-    max_claims_per_request: int = Field(100, ge=1, le=10000, description="Most claims one batch request may hold.")
     corpus_path: Path | None = Field(
         None,
         description="Corpus that `factcheck index build` and POST /v1/index/rebuild read when none is given; "
