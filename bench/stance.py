@@ -28,7 +28,12 @@ def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data" / "nli")
     ap.add_argument("--limit", type=int, default=0, help="pairs per evaluation set (0 = all), a fixed sample")
-    ap.add_argument("--variants", default="fp32,int8", help="comma list of fp32,int8")
+    ap.add_argument(
+        "--variants",
+        default="torch-fp32,onnx-fp32,onnx-int8",
+        help="comma list of BACKEND-PRECISION: torch-fp32, torch-int8, onnx-fp32, onnx-int8",
+    )
+    ap.add_argument("--max-length", type=int, default=256, help="tokens per pair at inference")
     ap.add_argument("--baseline-train", type=int, default=8000, help="training pairs for the baseline (0 = skip it)")
     ap.add_argument("--speed-pairs", type=int, default=256, help="pairs timed for throughput")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "stance.json")
@@ -76,14 +81,22 @@ def speed_pairs(n: int) -> tuple[list[str], list[str]]:
     return [rng.choice(passages) for _ in range(n)], [rng.choice(claims) for _ in range(n)]
 
 
-def bench_variant(variant: str, sets: dict, n_speed: int) -> dict:
+def bench_variant(variant: str, sets: dict, n_speed: int, max_length: int) -> dict:
     from service.settings import Settings
     from service.stance import StanceScorer
     from training.evaluate import expected_calibration_error, labels_of
 
     before = rss_mb()
     t0 = time.perf_counter()
-    scorer = StanceScorer(cache_dir=Settings().model_cache_dir, quantize=variant == "int8")
+    backend, _, precision = variant.partition("-")
+    settings = Settings()
+    scorer = StanceScorer(
+        cache_dir=settings.model_cache_dir,
+        quantize=precision == "int8",
+        backend=backend,
+        threads=settings.threads,
+        max_length=max_length,
+    )
     scorer.warm_up()
     load_s = time.perf_counter() - t0
     model_mb = rss_mb() - before
@@ -146,7 +159,7 @@ def main() -> None:
     sets = eval_sets(args.data_root, args.limit)
     results: dict = {"sizes": {k: len(v) for k, v in sets.items()}, "variants": {}}
     for variant in args.variants.split(","):
-        results["variants"][variant] = bench_variant(variant.strip(), sets, args.speed_pairs)
+        results["variants"][variant] = bench_variant(variant.strip(), sets, args.speed_pairs, args.max_length)
     if args.baseline_train:
         results["baseline"] = bench_baseline(args.data_root, sets, args.baseline_train)
     results["peak_rss_mb"] = peak_rss_mb()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     stance_model: str = Field(
         DEFAULT_STANCE_MODEL,
         description="Stance (NLI) model: the bundled default, or any sentence-transformers CrossEncoder name or path.",
+    )
+    stance_backend: Literal["onnx", "torch"] = Field(
+        "onnx", description="Stance model runtime: onnx (exported once into the model cache, faster on CPU) or torch."
     )
     stance_quantize: bool = Field(False, description="int8 dynamic quantisation of the stance model (faster on CPU).")
     stance_batch_size: int = Field(32, ge=1, le=1024, description="Pairs scored per stance model call.")

@@ -39,11 +39,50 @@ def export_weights(final: Path, out: Path) -> None:
     (out / CONFIG).write_text(json.dumps(config, indent=2))
 
 
+def run_chain(run: Path) -> list[Path]:
+    """The run and, first, the runs it continued from (``--init-from`` an earlier run's final/)."""
+    chain = [run]
+    while True:
+        try:
+            init = json.loads((chain[0] / "hparams.json").read_text()).get("init_from")
+        except (OSError, ValueError):
+            break
+        if not init or Path(init).name != "final" or Path(init).parent in chain:
+            break
+        chain.insert(0, Path(init).parent)
+    return chain
+
+
+def stage_record(run: Path, data_root: Path) -> dict:
+    """One training stage: its hyper-parameters, data manifest and learning curve."""
+    record = {}
+    for name in ("hparams.json", "data_manifest.json", "train_state.json"):
+        if (run / name).exists():
+            record[name.removesuffix(".json")] = json.loads((run / name).read_text())
+    if "data_manifest" in record and "hparams" in record:
+        # A time-capped run stops before the end of its slice, and its batches are drawn from
+        # the whole slice in random order: the slice's make-up is what can be counted exactly.
+        from collections import Counter
+
+        from training.data import source_part, train_mix
+        from training.train import mix_slice
+
+        hp = record["hparams"]
+        seen = record.get("train_state", {}).get("pairs_seen", hp["max_pairs"])
+        mix = mix_slice(train_mix(data_root, seed=hp["seed"])[0], hp.get("mix_start", 0), hp["max_pairs"])
+        record["data_manifest"].pop("used_by_source", None)
+        record["data_manifest"]["slice_by_source"] = dict(Counter(source_part(p.source) for p in mix))
+        record["data_manifest"]["slice_pairs"] = len(mix)
+        record["data_manifest"]["train_pairs_seen"] = seen
+    return record
+
+
 def calibrate(out: Path, data_root: Path, cache_dir: Path | None) -> dict:
     from service.stance.scorer import StanceScorer
 
     pairs = calibration_set(data_root)
-    scorer = StanceScorer(cache_dir=cache_dir, temperature=1.0, weights_dir=out)
+    # torch and ONNX give the same logits (tests/integration/test_stance.py); torch needs no export
+    scorer = StanceScorer(cache_dir=cache_dir, temperature=1.0, weights_dir=out, backend="torch")
     logits = scorer.logits([p.premise for p in pairs], [p.hypothesis for p in pairs])
     labels = labels_of(pairs)
     t = fit_temperature(logits, labels)
@@ -74,18 +113,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     export_weights(args.run / "final", args.out)
-    record = {}
-    for name in ("hparams.json", "data_manifest.json", "train_state.json"):
-        if (args.run / name).exists():
-            record[name.removesuffix(".json")] = json.loads((args.run / name).read_text())
-    if "data_manifest" in record and "hparams" in record:
-        # recount the parts actually used (the run's own count keyed ANLI wrongly before a fix)
-        from collections import Counter
-
-        from training.data import source_part, train_mix
-
-        mix = train_mix(args.data_root, seed=record["hparams"]["seed"])[0][: record["hparams"]["max_pairs"]]
-        record["data_manifest"]["used_by_source"] = dict(Counter(source_part(p.source) for p in mix))
+    stages = [stage_record(run, args.data_root) for run in run_chain(args.run)]
+    record = {"stages": stages, "total_minutes": round(sum(st["train_state"]["minutes"] for st in stages), 1)}
     (args.out / "training.json").write_text(json.dumps(record, indent=2))
     log.info("calibration: %s", calibrate(args.out, args.data_root, args.cache_dir))
     size = (args.out / "stance.safetensors").stat().st_size / 2**20

@@ -46,7 +46,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints")
     ap.add_argument("--eval-every", type=int, default=300, help="steps between quick evaluations")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start from this saved model folder (an earlier run's final/) instead of the bare backbone",
+    )
+    ap.add_argument(
+        "--mix-start",
+        type=int,
+        default=0,
+        help="first pair of the shuffled mix to use; the slice wraps round, so a second stage sees "
+        "the pairs an earlier stage never reached first",
+    )
     return ap.parse_args(argv)
+
+
+def mix_slice(mix: list[Pair], start: int, count: int) -> list[Pair]:
+    """``count`` pairs of the mix from ``start``, wrapping round to its beginning."""
+    if not mix:
+        return []
+    start %= len(mix)
+    out = mix[start : start + count]
+    while len(out) < count and len(out) < len(mix):
+        out += mix[: min(count - len(out), len(mix) - len(out))]
+    return out
 
 
 def length_bucketed_batches(pairs: list[Pair], tokenizer, batch_size: int, seed: int) -> list[list[Pair]]:
@@ -87,16 +111,20 @@ def accuracy(model, tokenizer, pairs: list[Pair], max_len: int, device: str, bat
     return right / max(1, len(pairs))
 
 
-def build_model(backbone: Path, freeze_layers: int):
+def build_model(backbone: Path, freeze_layers: int, init_from: Path | None = None):
     from transformers import AutoTokenizer, BertForSequenceClassification
 
     model = BertForSequenceClassification.from_pretrained(
-        str(backbone), num_labels=3, id2label=dict(enumerate(LABELS)), label2id={n: i for i, n in enumerate(LABELS)}
+        str(init_from or backbone),
+        num_labels=3,
+        id2label=dict(enumerate(LABELS)),
+        label2id={n: i for i, n in enumerate(LABELS)},
     )
-    with torch.no_grad():
-        # The converted backbone has no trained pooler; identity passes the <s> state through.
-        model.bert.pooler.dense.weight.copy_(torch.eye(model.config.hidden_size))
-        model.bert.pooler.dense.bias.zero_()
+    if init_from is None:
+        with torch.no_grad():
+            # The converted backbone has no trained pooler; identity passes the <s> state through.
+            model.bert.pooler.dense.weight.copy_(torch.eye(model.config.hidden_size))
+            model.bert.pooler.dense.bias.zero_()
     # Frozen word embeddings: 96M of the 118M parameters, and shared with the embedder at run time.
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     for layer in model.bert.encoder.layer[:freeze_layers]:
@@ -120,11 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     from service.settings import Settings
 
     cache = args.cache_dir or Settings().model_cache_dir
-    model, tokenizer = build_model(ensure_backbone(cache), args.freeze_layers)
+    model, tokenizer = build_model(ensure_backbone(cache), args.freeze_layers, args.init_from)
     model.to(device)
 
     mix, counts = train_mix(args.data_root, seed=args.seed)
-    mix = mix[: args.max_pairs]
+    mix = mix_slice(mix, args.mix_start, args.max_pairs)
     epochs = max(1, math.ceil(args.epochs))
     plan = [length_bucketed_batches(mix, tokenizer, args.batch_size, args.seed + e) for e in range(epochs)]
     batches = [b for epoch in plan for b in epoch][: int(len(plan[0]) * args.epochs)]

@@ -64,6 +64,8 @@ def nli(pairs_file, model: str | None) -> None:
         cache_dir=settings.model_cache_dir,
         batch_size=settings.stance_batch_size,
         quantize=settings.stance_quantize,
+        backend=settings.stance_backend,
+        threads=settings.threads,
     )
     result = scorer.run([p[0] for _, p in good], [p[1] for _, p in good]) if good else {"scores": [], "labels": []}
     answers = {

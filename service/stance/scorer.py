@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 import numpy as np
 from haystack import component
 
+log = logging.getLogger(__name__)
+
 LABELS = ("entailment", "neutral", "contradiction")
+BACKENDS = ("onnx", "torch")
 BUILTIN = "builtin:stance-e5-small"
 # How other NLI models spell the three labels (their config's id2label).
 _ALIASES = {
@@ -43,10 +47,12 @@ class StanceScorer:
     probabilities are calibrated.
 
     :param model: ``builtin:stance-e5-small`` or a CrossEncoder name/path.
-    :param cache_dir: where the built-in model is assembled.
+    :param cache_dir: where the built-in model is assembled and ONNX exports are kept.
     :param temperature: None reads the shipped calibration (built-in) or uses 1.0.
     :param quantize: int8 dynamic quantisation of the linear layers (faster on CPU).
     :param weights_dir: folder of the shipped built-in weights (default: the package's own).
+    :param backend: ``onnx`` (ONNX Runtime, exported once into the cache) or ``torch``.
+    :param threads: CPU threads for ONNX Runtime (default: the settings' threads).
     """
 
     def __init__(
@@ -58,7 +64,11 @@ class StanceScorer:
         max_length: int = 256,
         quantize: bool = False,
         weights_dir: Path | None = None,
+        backend: str = "onnx",
+        threads: int | None = None,
     ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown stance backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.model = model
         self.cache_dir = cache_dir
         self.temperature = temperature
@@ -66,38 +76,63 @@ class StanceScorer:
         self.max_length = max_length
         self.quantize = quantize
         self.weights_dir = weights_dir
+        self.backend = backend
+        self.threads = threads
         self._encoder = None
+        self._onnx = None
         self._order: list[int] | None = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the model once; later calls do nothing."""
         with self._lock:
-            if self._encoder is not None:
+            if self._encoder is not None or self._onnx is not None:
                 return
-            from sentence_transformers import CrossEncoder
-
+            from service.settings import get_settings
             from service.stance.assemble import WEIGHTS_DIR, ensure_stance_model, load_temperature
 
+            if self.cache_dir is None:
+                self.cache_dir = get_settings().model_cache_dir
             if self.model == BUILTIN:
-                if self.cache_dir is None:
-                    from service.settings import get_settings
-
-                    self.cache_dir = get_settings().model_cache_dir
                 weights = Path(self.weights_dir or WEIGHTS_DIR)
                 path = str(ensure_stance_model(Path(self.cache_dir), weights))
                 if self.temperature is None:
                     self.temperature = load_temperature(weights)
             else:
                 path = self.model
-            encoder = CrossEncoder(path, device="cpu", max_length=self.max_length, local_files_only=Path(path).exists())
-            self._order = self._label_order(encoder.config.id2label)
-            if self.quantize:
-                import torch
-
-                torch.ao.quantization.quantize_dynamic(encoder, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
             self.temperature = self.temperature or 1.0
-            self._encoder = encoder
+            if self.backend == "onnx":
+                self._warm_up_onnx(path, self.threads or get_settings().threads)
+            else:
+                self._warm_up_torch(path)
+
+    def _cross_encoder(self, path: str):
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(path, device="cpu", max_length=self.max_length, local_files_only=Path(path).exists())
+
+    def _warm_up_torch(self, path: str) -> None:
+        encoder = self._cross_encoder(path)
+        self._order = self._label_order(encoder.config.id2label)
+        if self.quantize:
+            import torch
+
+            torch.ao.quantization.quantize_dynamic(encoder, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        self._encoder = encoder
+
+    def _warm_up_onnx(self, path: str, threads: int) -> None:
+        from service.stance import onnx_runtime
+
+        key = onnx_runtime.export_key(path, Path(path) if Path(path).is_dir() else None)
+        target = Path(self.cache_dir) / "onnx" / key
+        if not onnx_runtime.export_ready(target, key):
+            log.warning("Exporting the stance model %s to ONNX in %s (once)...", self.model, target)
+            encoder = self._cross_encoder(path)
+            self._label_order(encoder.config.id2label)  # refuse a non-NLI model before the export
+            onnx_runtime.export(encoder.model, encoder.tokenizer, target, key)
+        classifier = onnx_runtime.OnnxPairClassifier(target, self.quantize, threads, self.max_length)
+        self._order = self._label_order(classifier.config.id2label)
+        self._onnx = classifier
 
     @staticmethod
     def _label_order(id2label: dict) -> list[int]:
@@ -115,9 +150,12 @@ class StanceScorer:
         self.warm_up()
         if not premises:
             return np.zeros((0, 3), dtype=np.float32)
-        raw = self._encoder.predict(
-            list(zip(premises, hypotheses, strict=True)), batch_size=self.batch_size, show_progress_bar=False
-        )
+        if self._onnx is not None:
+            raw = self._onnx.logits(premises, hypotheses, self.batch_size)
+        else:
+            raw = self._encoder.predict(
+                list(zip(premises, hypotheses, strict=True)), batch_size=self.batch_size, show_progress_bar=False
+            )
         return np.asarray(raw, dtype=np.float32)[:, self._order]
 
     def probabilities(self, premises: list[str], hypotheses: list[str]) -> np.ndarray:
