@@ -47,6 +47,10 @@ class ModelError(FactCheckError):
     code, status, exit_code = "model_error", 500, 5
 
 
+class SettingsError(FactCheckError):
+    code, status, exit_code = "invalid_settings", 500, 2
+
+
 class UnauthorizedError(FactCheckError):
     code, status, exit_code = "unauthorized", 401, 1
 

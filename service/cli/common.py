@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
-from service.errors import describe
+from service.errors import SettingsError, describe
 from service.settings import Settings
 
 
@@ -44,7 +45,15 @@ def make_settings(index_dir: Path | None = None, **overrides: Any) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     if index_dir is not None:
         values["index_dir"] = index_dir
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        # One line per bad value, named as the user set it (the env var), not as pydantic's field.
+        problems = [
+            f"FACTCHECK_{str(e['loc'][0]).upper()}={e.get('input')!r}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in exc.errors()
+        ]
+        raise SettingsError("invalid setting " + "; ".join(problems)) from None
 
 
 def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,10 +9,13 @@ half a model) and reused by every later start.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +96,15 @@ def export(model, tokenizer, target: Path, key: str) -> Path:
         model.config.save_pretrained(str(tmp))
         (tmp / _MARKER).write_text(json.dumps({"key": key}))
     return target
+
+
+@contextmanager
+def export_lock(target: Path) -> Iterator[None]:
+    """Wait for any other process exporting to ``target``: the second one then finds it ready."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{target.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, or its process dies
+        yield
 
 
 def export_ready(target: Path, key: str) -> bool:

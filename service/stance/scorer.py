@@ -125,11 +125,12 @@ class StanceScorer:
 
         key = onnx_runtime.export_key(path, Path(path) if Path(path).is_dir() else None)
         target = Path(self.cache_dir) / "onnx" / key
-        if not onnx_runtime.export_ready(target, key):
-            log.warning("Exporting the stance model %s to ONNX in %s (once)...", self.model, target)
-            encoder = self._cross_encoder(path)
-            self._label_order(encoder.config.id2label)  # refuse a non-NLI model before the export
-            onnx_runtime.export(encoder.model, encoder.tokenizer, target, key)
+        with onnx_runtime.export_lock(target):
+            if not onnx_runtime.export_ready(target, key):
+                log.warning("Exporting the stance model %s to ONNX in %s (once)...", self.model, target)
+                encoder = self._cross_encoder(path)
+                self._label_order(encoder.config.id2label)  # refuse a non-NLI model before the export
+                onnx_runtime.export(encoder.model, encoder.tokenizer, target, key)
         classifier = onnx_runtime.OnnxPairClassifier(target, self.quantize, threads, self.max_length)
         self._order = self._label_order(classifier.config.id2label)
         self._onnx = classifier
