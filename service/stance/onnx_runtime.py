@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import shutil
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ def export_key(source: str, source_dir: Path | None) -> str:
     return digest.hexdigest()[:16]
 
 
-def export(model, tokenizer, target: Path, key: str) -> Path:
+def export(model, tokenizer, target: Path, key: str, source: str) -> Path:
     """Write ``target`` with the ONNX model, its int8 variant, the tokenizer and the config.
 
     Both precisions are written at once, so turning quantisation on or off never exports again.
@@ -94,8 +95,23 @@ def export(model, tokenizer, target: Path, key: str) -> Path:
             root.disabled = was
         tokenizer.save_pretrained(str(tmp))
         model.config.save_pretrained(str(tmp))
-        (tmp / _MARKER).write_text(json.dumps({"key": key}))
+        (tmp / _MARKER).write_text(json.dumps({"key": key, "source": source}))
+    _drop_older_exports(target, source)
     return target
+
+
+def _drop_older_exports(target: Path, source: str) -> None:
+    """Remove exports of earlier weights of the same model: each takes close to 1 GB of disk."""
+    for folder in target.parent.iterdir():
+        if folder == target or not folder.is_dir():
+            continue
+        try:
+            older = json.loads((folder / _MARKER).read_text()).get("source") == source
+        except (OSError, ValueError):
+            continue
+        if older:
+            log.info("removing the outdated ONNX export %s", folder)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

@@ -130,7 +130,7 @@ class StanceScorer:
                 log.warning("Exporting the stance model %s to ONNX in %s (once)...", self.model, target)
                 encoder = self._cross_encoder(path)
                 self._label_order(encoder.config.id2label)  # refuse a non-NLI model before the export
-                onnx_runtime.export(encoder.model, encoder.tokenizer, target, key)
+                onnx_runtime.export(encoder.model, encoder.tokenizer, target, key, self.model)
         classifier = onnx_runtime.OnnxPairClassifier(target, self.quantize, threads, self.max_length)
         self._order = self._label_order(classifier.config.id2label)
         self._onnx = classifier

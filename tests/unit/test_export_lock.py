@@ -1,7 +1,8 @@
-"""Two first starts never export the stance model into the same folder at once."""
+"""ONNX exports of the stance model: one exporter at a time, and no stale ones left on disk."""
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +30,24 @@ def test_second_exporter_waits_for_the_first(tmp_path):
         events.append("first out")
     t.join(timeout=5)
     assert events == ["first in", "first out", "second in"]
+
+
+def test_a_new_export_drops_older_exports_of_the_same_model_only(tmp_path):
+    import json
+
+    from service.stance.onnx_runtime import _MARKER, _drop_older_exports
+
+    def folder(name: str, source: str | None) -> Path:
+        f = tmp_path / name
+        f.mkdir()
+        if source is not None:
+            (f / _MARKER).write_text(json.dumps({"key": name, "source": source}))
+        return f
+
+    new = folder("new", "builtin:stance-e5-small")
+    old = folder("old", "builtin:stance-e5-small")
+    other = folder("other", "cross-encoder/nli-deberta-v3-small")
+    unmarked = folder("unmarked", None)
+    _drop_older_exports(new, "builtin:stance-e5-small")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "other", "unmarked"]
+    assert not old.exists() and other.exists() and unmarked.exists()
