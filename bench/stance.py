@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -30,9 +32,11 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--limit", type=int, default=0, help="pairs per evaluation set (0 = all), a fixed sample")
     ap.add_argument(
         "--variants",
-        default="torch-fp32,onnx-fp32,onnx-int8",
-        help="comma list of BACKEND-PRECISION: torch-fp32, torch-int8, onnx-fp32, onnx-int8",
+        default="torch-fp32,onnx-fp32,onnx-int8,torch-bf16",
+        help="comma list of BACKEND-PRECISION: torch-fp32, torch-bf16, torch-int8, onnx-fp32, onnx-int8; "
+        "each runs in a fresh process, so its load time and memory are its own",
     )
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # one variant, JSON on stdout
     ap.add_argument("--max-length", type=int, default=256, help="tokens per pair at inference")
     ap.add_argument("--baseline-train", type=int, default=8000, help="training pairs for the baseline (0 = skip it)")
     ap.add_argument("--speed-pairs", type=int, default=256, help="pairs timed for throughput")
@@ -86,25 +90,34 @@ def bench_variant(variant: str, sets: dict, n_speed: int, max_length: int) -> di
     from service.stance import StanceScorer
     from training.evaluate import expected_calibration_error, labels_of
 
-    before = rss_mb()
-    t0 = time.perf_counter()
     backend, _, precision = variant.partition("-")
     settings = Settings()
     scorer = StanceScorer(
         cache_dir=settings.model_cache_dir,
-        quantize=precision == "int8",
+        precision=precision,
         backend=backend,
         threads=settings.threads,
         max_length=max_length,
     )
+    import onnxruntime  # noqa: F401 - imported before the reading, so model RSS is the model's own
+    import sentence_transformers  # noqa: F401
+    import torch  # noqa: F401
+
+    before = rss_mb()
+    t0 = time.perf_counter()
     scorer.warm_up()
     load_s = time.perf_counter() - t0
     model_mb = rss_mb() - before
     prem, hyp = speed_pairs(n_speed)
     scorer.probabilities(prem[:32], hyp[:32])  # warm the kernels
-    t0 = time.perf_counter()
-    scorer.probabilities(prem, hyp)
-    pairs_per_s = n_speed / (time.perf_counter() - t0)
+    tokens = [
+        len(x) for x in scorer._classifier.tokenizer(prem, hyp, truncation=True, max_length=max_length)["input_ids"]
+    ]
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        scorer.probabilities(prem, hyp)
+        runs.append(n_speed / (time.perf_counter() - t0))
     accs, probs = score_sets(
         lambda pairs: scorer.probabilities([p.premise for p in pairs], [p.hypothesis for p in pairs]), sets
     )
@@ -113,11 +126,24 @@ def bench_variant(variant: str, sets: dict, n_speed: int, max_length: int) -> di
     return {
         "accuracy": accs,
         "ece": expected_calibration_error(all_probs, all_labels),
-        "pairs_per_s": pairs_per_s,
+        "pairs_per_s": float(np.median(runs)),
+        "pairs_per_s_runs": runs,
+        "mean_tokens": float(np.mean(tokens)),
         "load_s": load_s,
         "model_rss_mb": model_mb,
+        "peak_rss_mb": peak_rss_mb(),
         "temperature": scorer.temperature,
+        "runtime": f"{scorer.runtime.backend}-{scorer.runtime.precision}",
     }
+
+
+def run_worker(variant: str, args: argparse.Namespace) -> dict:
+    """One variant in a fresh process: its load time and memory are not blurred by the others."""
+    cmd = [sys.executable, "-m", "bench.stance", "--worker", variant, "--limit", str(args.limit)]
+    cmd += ["--max-length", str(args.max_length), "--speed-pairs", str(args.speed_pairs)]
+    cmd += ["--data-root", str(args.data_root)]
+    done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, check=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def bench_baseline(root: Path, sets: dict, n_train: int) -> dict:
@@ -157,9 +183,13 @@ def main() -> None:
 
     configure_threads(Settings().threads)
     sets = eval_sets(args.data_root, args.limit)
+    if args.worker:
+        print(json.dumps(bench_variant(args.worker, sets, args.speed_pairs, args.max_length)))
+        return
     results: dict = {"sizes": {k: len(v) for k, v in sets.items()}, "variants": {}}
     for variant in args.variants.split(","):
-        results["variants"][variant] = bench_variant(variant.strip(), sets, args.speed_pairs, args.max_length)
+        print(f"benchmarking {variant.strip()}...", file=sys.stderr)
+        results["variants"][variant.strip()] = run_worker(variant.strip(), args)
     if args.baseline_train:
         results["baseline"] = bench_baseline(args.data_root, sets, args.baseline_train)
     results["peak_rss_mb"] = peak_rss_mb()
@@ -179,14 +209,16 @@ def main() -> None:
     print("\nSpeed and memory (passage-length premise, claim-length hypothesis, batch 32, 2 threads)\n")
     print(
         table(
-            ["variant", "pairs/s", "load s", "model RSS MiB", "ECE (eval, calibrated)", "temperature"],
+            ["variant", "pairs/s", "load s", "model RSS MiB", "peak RSS MiB", "ECE (eval, calibrated)", "temperature"],
             [
-                [v, r["pairs_per_s"], r["load_s"], r["model_rss_mb"], r["ece"], r["temperature"]]
+                [v, r["pairs_per_s"], r["load_s"], r["model_rss_mb"], r["peak_rss_mb"], r["ece"], r["temperature"]]
                 for v, r in results["variants"].items()
             ],
         )
     )
-    print(f"\npeak RSS of the benchmark process: {results['peak_rss_mb']:.0f} MiB")
+    tokens = next(iter(results["variants"].values()))["mean_tokens"]
+    print(f"\ntimed pairs: {args.speed_pairs}, {tokens:.0f} tokens on average; median of 3 runs")
+    print(f"peak RSS of the benchmark's own process (baseline): {results['peak_rss_mb']:.0f} MiB")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(f"results: {args.out}")

@@ -43,10 +43,17 @@ class Settings(BaseSettings):
         DEFAULT_STANCE_MODEL,
         description="Stance (NLI) model: the bundled default, or any sentence-transformers CrossEncoder name or path.",
     )
-    stance_backend: Literal["onnx", "torch"] = Field(
-        "onnx", description="Stance model runtime: onnx (exported once into the model cache, faster on CPU) or torch."
+    stance_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="Stance model runtime: onnx (exported once into the model cache), torch, or auto "
+        "(torch with bf16 on a CPU with AMX, else onnx).",
     )
-    stance_quantize: bool = Field(False, description="int8 dynamic quantisation of the stance model (faster on CPU).")
+    stance_precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+        "auto",
+        description="Stance model precision: fp32, bf16 (torch; fast on CPUs with AMX), int8 (dynamic "
+        "quantisation), or auto (bf16 where the CPU has AMX, else fp32).",
+    )
+    stance_quantize: bool = Field(False, description="The same as FACTCHECK_STANCE_PRECISION=int8 (older setting).")
     stance_batch_size: int = Field(32, ge=1, le=1024, description="Pairs scored per stance model call.")
     threads: int = Field(default_factory=_cores, ge=1, description="CPU threads for model inference.")
     passage_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage when a document is split.")
@@ -91,6 +98,14 @@ class Settings(BaseSettings):
         if token is not None and len(token.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters long (e.g. from: openssl rand -hex 24)")
         return token
+
+    @model_validator(mode="after")
+    def _stance_runtime_exists(self) -> Settings:
+        if self.stance_backend == "onnx" and self.stance_precision == "bf16":
+            raise ValueError(
+                "FACTCHECK_STANCE_PRECISION=bf16 runs on the torch backend, not FACTCHECK_STANCE_BACKEND=onnx"
+            )
+        return self
 
     @model_validator(mode="after")
     def _distinct_tokens(self) -> Settings:

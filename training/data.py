@@ -222,31 +222,47 @@ def calibration_set(root: Path, per_source: int = 1000, seed: int = 13) -> list[
     return rng.sample(vit, min(per_source, len(vit))) + rng.sample(xn, min(per_source, len(xn)))
 
 
-def train_mix(root: Path, seed: int = 13) -> tuple[list[Pair], dict[str, int]]:
+MIX_VERSIONS = ("v1", "v2")
+
+
+def _xnli_part(root: Path, rng: random.Random, version: str) -> list[Pair]:
+    """XNLI test rows in several language pairings, German and English favoured.
+
+    v1 (stages 1 and 2) adds 4 sampled languages; v2 adds all 13 other languages with fewer
+    rows each: more languages of the same 5,010 items, so the model compares a premise and a
+    hypothesis across languages rather than memorising one translation.
+    """
+    others = [lang for lang in XNLI_LANGS if lang not in ("de", "en")]
+    xnli = xnli_pairs(root, "test", "de", "de") + xnli_pairs(root, "test", "en", "en")
+    xnli += xnli_pairs(root, "test", "de", "en") + xnli_pairs(root, "test", "en", "de")
+    langs, with_en, alone = (rng.sample(others, 4), 1500, 1000) if version == "v1" else (others, 1200, 800)
+    for lang in langs:
+        xnli += rng.sample(xnli_pairs(root, "test", lang, "en"), with_en)
+        xnli += rng.sample(xnli_pairs(root, "test", lang, lang), alone)
+    return xnli
+
+
+def train_mix(root: Path, seed: int = 13, version: str = "v1") -> tuple[list[Pair], dict[str, int]]:
     """The shuffled training mix and its per-source counts (the data manifest).
 
-    XNLI test rows are used in several language pairings (German and English favoured),
-    so the model learns to compare a premise and a hypothesis across languages.
+    XNLI test rows are used in several language pairings (see _xnli_part), so the model learns
+    to compare a premise and a hypothesis across languages. v1 is the mix of stages 1 and 2
+    (SNLI and SICK sampled); v2 takes every XNLI language and all of SNLI, its counterfactuals
+    and SICK, for a CPU run fast enough (bf16) to see more than 100k pairs.
     """
+    if version not in MIX_VERSIONS:
+        raise ValueError(f"unknown mix version {version!r}; choose one of {', '.join(MIX_VERSIONS)}")
     rng = random.Random(seed)
-    xnli: list[Pair] = []
-    others = [lang for lang in XNLI_LANGS if lang not in ("de", "en")]
-    de_de, en_en = xnli_pairs(root, "test", "de", "de"), xnli_pairs(root, "test", "en", "en")
-    de_en, en_de = xnli_pairs(root, "test", "de", "en"), xnli_pairs(root, "test", "en", "de")
-    xnli += de_de + en_en + de_en + en_de
-    for lang in rng.sample(others, 4):
-        # a few more languages, paired with English claims, for breadth
-        xnli += rng.sample(xnli_pairs(root, "test", lang, "en"), 1500)
-        xnli += rng.sample(xnli_pairs(root, "test", lang, lang), 1000)
-    snli = snli_pairs(root)
+    xnli = _xnli_part(root, rng, version)
+    snli, sick = snli_pairs(root), sick_pairs(root)
     parts = {
         "xnli": xnli,
         "vitaminc": vitaminc_pairs(root, "train"),
-        # SNLI's image captions are far from news claims: a sample keeps its lexical variety only
-        "snli": rng.sample(snli, min(12000, len(snli))),
+        # SNLI's image captions are far from news claims: v1 kept a sample for lexical variety
+        "snli": rng.sample(snli, min(12000, len(snli))) if version == "v1" else snli,
         "anli-dev": anli_pairs(root, "dev"),
         "healthver": healthver_pairs(root, "train") + healthver_pairs(root, "val"),
-        "sick": rng.sample(sick_pairs(root), 4000),
+        "sick": rng.sample(sick, 4000) if version == "v1" else sick,
         "fever-adv": fever_other(root),
     }
     held_out = {(p.premise, p.hypothesis) for pairs in eval_sets(root).values() for p in pairs}

@@ -69,7 +69,8 @@ def stage_record(run: Path, data_root: Path) -> dict:
 
         hp = record["hparams"]
         seen = record.get("train_state", {}).get("pairs_seen", hp["max_pairs"])
-        mix = mix_slice(train_mix(data_root, seed=hp["seed"])[0], hp.get("mix_start", 0), hp["max_pairs"])
+        mix = train_mix(data_root, seed=hp["seed"], version=hp.get("mix", "v1"))[0]
+        mix = mix_slice(mix, hp.get("mix_start", 0), hp["max_pairs"])
         record["data_manifest"].pop("used_by_source", None)
         record["data_manifest"]["slice_by_source"] = dict(Counter(source_part(p.source) for p in mix))
         record["data_manifest"]["slice_pairs"] = len(mix)
@@ -110,10 +111,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("service/stance/model"), help="shipped model folder")
     ap.add_argument("--data-root", type=Path, default=Path("../shared/data/nli"))
     ap.add_argument("--cache-dir", type=Path, default=None)
+    ap.add_argument(
+        "--previous-stages",
+        type=Path,
+        default=None,
+        help="training.json of the shipped model the first run started from (--init-from an assembled "
+        "shipped model, not a run's final/): its stages come first in the new record",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    # read before export_weights: --previous-stages is usually the very file this export replaces
+    stages = json.loads(args.previous_stages.read_text())["stages"] if args.previous_stages else []
     export_weights(args.run / "final", args.out)
-    stages = [stage_record(run, args.data_root) for run in run_chain(args.run)]
+    stages += [stage_record(run, args.data_root) for run in run_chain(args.run)]
     record = {"stages": stages, "total_minutes": round(sum(st["train_state"]["minutes"] for st in stages), 1)}
     (args.out / "training.json").write_text(json.dumps(record, indent=2))
     log.info("calibration: %s", calibrate(args.out, args.data_root, args.cache_dir))

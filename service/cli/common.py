@@ -50,7 +50,9 @@ def make_settings(index_dir: Path | None = None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         # One line per bad value, named as the user set it (the env var), not as pydantic's field.
         problems = [
-            f"FACTCHECK_{str(e['loc'][0]).upper()}={e.get('input')!r}: {e['msg']}" if e["loc"] else e["msg"]
+            f"FACTCHECK_{str(e['loc'][0]).upper()}={e.get('input')!r}: {e['msg']}"
+            if e["loc"]
+            else e["msg"].removeprefix("Value error, ")
             for e in exc.errors()
         ]
         raise SettingsError("invalid setting " + "; ".join(problems)) from None

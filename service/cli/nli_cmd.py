@@ -65,6 +65,7 @@ def nli(pairs_file, model: str | None) -> None:
         batch_size=settings.stance_batch_size,
         quantize=settings.stance_quantize,
         backend=settings.stance_backend,
+        precision=settings.stance_precision,
         threads=settings.threads,
     )
     result = scorer.run([p[0] for _, p in good], [p[1] for _, p in good]) if good else {"scores": [], "labels": []}

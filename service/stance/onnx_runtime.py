@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from service.staging import staged_folder
+from service.stance.batching import pair_batches
 
 log = logging.getLogger(__name__)
 
@@ -148,28 +149,9 @@ class OnnxPairClassifier:
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self.config = AutoConfig.from_pretrained(str(folder))
         self.max_length = max_length
-        self.pad_id = self.tokenizer.pad_token_id or 0
 
     def logits(self, premises: list[str], hypotheses: list[str], batch_size: int) -> np.ndarray:
-        enc = self.tokenizer(premises, hypotheses, truncation=True, max_length=self.max_length)
-        ids = enc["input_ids"]
-        types = enc.get("token_type_ids")
-        # Similar lengths share a batch, so little of each batch is padding.
-        order = np.argsort([len(x) for x in ids], kind="stable")
-        out = np.zeros((len(ids), self.config.num_labels), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            width = max(len(ids[i]) for i in rows)
-            feed = {
-                "input_ids": np.full((len(rows), width), self.pad_id, dtype=np.int64),
-                "attention_mask": np.zeros((len(rows), width), dtype=np.int64),
-                "token_type_ids": np.zeros((len(rows), width), dtype=np.int64),
-            }
-            for r, i in enumerate(rows):
-                n = len(ids[i])
-                feed["input_ids"][r, :n] = ids[i]
-                feed["attention_mask"][r, :n] = 1
-                if types is not None:
-                    feed["token_type_ids"][r, :n] = types[i]
-            out[rows] = self.session.run(["logits"], {k: feed[k] for k in self.inputs})[0]
+        out = np.zeros((len(premises), self.config.num_labels), dtype=np.float32)
+        for batch in pair_batches(self.tokenizer, premises, hypotheses, self.max_length, batch_size):
+            out[batch.rows] = self.session.run(["logits"], batch.feed(self.inputs))[0]
         return out

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 from haystack import component
 
+from service.stance.hardware import Runtime, choose_runtime
+
 log = logging.getLogger(__name__)
 
 LABELS = ("entailment", "neutral", "contradiction")
-BACKENDS = ("onnx", "torch")
 BUILTIN = "builtin:stance-e5-small"
 # How other NLI models spell the three labels (their config's id2label).
 _ALIASES = {
@@ -49,10 +50,12 @@ class StanceScorer:
     :param model: ``builtin:stance-e5-small`` or a CrossEncoder name/path.
     :param cache_dir: where the built-in model is assembled and ONNX exports are kept.
     :param temperature: None reads the shipped calibration (built-in) or uses 1.0.
-    :param quantize: int8 dynamic quantisation of the linear layers (faster on CPU).
+    :param quantize: the same as ``precision="int8"`` (kept for older settings).
     :param weights_dir: folder of the shipped built-in weights (default: the package's own).
-    :param backend: ``onnx`` (ONNX Runtime, exported once into the cache) or ``torch``.
+    :param backend: ``onnx`` (ONNX Runtime, exported once into the cache), ``torch``, or ``auto``
+        (torch with bf16 on a CPU with AMX, else ONNX Runtime fp32).
     :param threads: CPU threads for ONNX Runtime (default: the settings' threads).
+    :param precision: ``fp32``, ``bf16`` (torch), ``int8`` or ``auto`` (see ``choose_runtime``).
     """
 
     def __init__(
@@ -64,11 +67,13 @@ class StanceScorer:
         max_length: int = 256,
         quantize: bool = False,
         weights_dir: Path | None = None,
-        backend: str = "onnx",
+        backend: str = "auto",
         threads: int | None = None,
+        precision: str = "auto",
     ) -> None:
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown stance backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        if quantize and precision == "auto":
+            precision = "int8"
+        choose_runtime(backend, precision, amx=False)  # refuses unknown names before any model loads
         self.model = model
         self.cache_dir = cache_dir
         self.temperature = temperature
@@ -77,16 +82,17 @@ class StanceScorer:
         self.quantize = quantize
         self.weights_dir = weights_dir
         self.backend = backend
+        self.precision = precision
         self.threads = threads
-        self._encoder = None
-        self._onnx = None
+        self.runtime: Runtime | None = None
+        self._classifier = None
         self._order: list[int] | None = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the model once; later calls do nothing."""
         with self._lock:
-            if self._encoder is not None or self._onnx is not None:
+            if self._classifier is not None:
                 return
             from service.settings import get_settings
             from service.stance.assemble import WEIGHTS_DIR, ensure_stance_model, load_temperature
@@ -101,7 +107,10 @@ class StanceScorer:
             else:
                 path = self.model
             self.temperature = self.temperature or 1.0
-            if self.backend == "onnx":
+            self.runtime = choose_runtime(self.backend, self.precision)
+            rt = self.runtime
+            log.info("stance model %s on %s, %s (%s)", self.model, rt.backend, rt.precision, rt.reason)
+            if self.runtime.backend == "onnx":
                 self._warm_up_onnx(path, self.threads or get_settings().threads)
             else:
                 self._warm_up_torch(path)
@@ -112,13 +121,13 @@ class StanceScorer:
         return CrossEncoder(path, device="cpu", max_length=self.max_length, local_files_only=Path(path).exists())
 
     def _warm_up_torch(self, path: str) -> None:
+        from service.stance.torch_runtime import TorchPairClassifier
+
         encoder = self._cross_encoder(path)
         self._order = self._label_order(encoder.config.id2label)
-        if self.quantize:
-            import torch
-
-            torch.ao.quantization.quantize_dynamic(encoder, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-        self._encoder = encoder
+        self._classifier = TorchPairClassifier(
+            encoder.model, encoder.tokenizer, self.runtime.precision, self.max_length
+        )
 
     def _warm_up_onnx(self, path: str, threads: int) -> None:
         from service.stance import onnx_runtime
@@ -131,9 +140,9 @@ class StanceScorer:
                 encoder = self._cross_encoder(path)
                 self._label_order(encoder.config.id2label)  # refuse a non-NLI model before the export
                 onnx_runtime.export(encoder.model, encoder.tokenizer, target, key, self.model)
-        classifier = onnx_runtime.OnnxPairClassifier(target, self.quantize, threads, self.max_length)
+        classifier = onnx_runtime.OnnxPairClassifier(target, self.runtime.precision == "int8", threads, self.max_length)
         self._order = self._label_order(classifier.config.id2label)
-        self._onnx = classifier
+        self._classifier = classifier
 
     @staticmethod
     def _label_order(id2label: dict) -> list[int]:
@@ -151,12 +160,7 @@ class StanceScorer:
         self.warm_up()
         if not premises:
             return np.zeros((0, 3), dtype=np.float32)
-        if self._onnx is not None:
-            raw = self._onnx.logits(premises, hypotheses, self.batch_size)
-        else:
-            raw = self._encoder.predict(
-                list(zip(premises, hypotheses, strict=True)), batch_size=self.batch_size, show_progress_bar=False
-            )
+        raw = self._classifier.logits(premises, hypotheses, self.batch_size)
         return np.asarray(raw, dtype=np.float32)[:, self._order]
 
     def probabilities(self, premises: list[str], hypotheses: list[str]) -> np.ndarray:

@@ -34,22 +34,38 @@ SEED_CASES = [
 ]
 
 
-@pytest.fixture(scope="session")
-def scorer(settings_factory):
+def _scorer(settings_factory, **kw):
     from service.stance import StanceScorer
 
-    s = StanceScorer(cache_dir=settings_factory().model_cache_dir)
+    s = StanceScorer(cache_dir=settings_factory().model_cache_dir, **kw)
     s.warm_up()
     return s
+
+
+@pytest.fixture(scope="session")
+def scorer(settings_factory):
+    """The default: whatever ``auto`` picks on this machine (bf16 on torch with AMX, else ONNX fp32)."""
+    return _scorer(settings_factory)
+
+
+@pytest.fixture(scope="session")
+def onnx_scorer(settings_factory):
+    return _scorer(settings_factory, backend="onnx", precision="fp32")
 
 
 @pytest.fixture(scope="session")
 def int8_scorer(settings_factory):
-    from service.stance import StanceScorer
+    return _scorer(settings_factory, precision="int8")
 
-    s = StanceScorer(cache_dir=settings_factory().model_cache_dir, quantize=True)
-    s.warm_up()
-    return s
+
+@pytest.fixture(scope="session")
+def torch_scorer(settings_factory):
+    return _scorer(settings_factory, backend="torch", precision="fp32")
+
+
+@pytest.fixture(scope="session")
+def bf16_scorer(settings_factory):
+    return _scorer(settings_factory, backend="torch", precision="bf16")
 
 
 @pytest.mark.parametrize(("evidence", "claim", "expected"), SEED_CASES)
@@ -62,31 +78,36 @@ def test_seed_article_cases(scorer, evidence, claim, expected):
 
 
 def test_warm_up_loads_once(scorer):
-    assert scorer.backend == "onnx" and scorer._onnx is not None
-    session = scorer._onnx
+    from service.stance.hardware import choose_runtime
+
+    assert scorer.runtime == choose_runtime()  # auto, resolved for this machine
+    classifier = scorer._classifier
     scorer.warm_up()
-    assert scorer._onnx is session
+    assert scorer._classifier is classifier
 
 
-@pytest.fixture(scope="session")
-def torch_scorer(settings_factory):
-    from service.stance import StanceScorer
-
-    s = StanceScorer(cache_dir=settings_factory().model_cache_dir, backend="torch")
-    s.warm_up()
-    return s
+# mixed lengths in one call: every runtime sorts by length and must put the answers back in order
+MIXED_PREMISES = [DE_EVIDENCE, EN_EVIDENCE * 3, "Kurz.", DE_EVIDENCE + " " + EN_EVIDENCE]
+MIXED_CLAIMS = [CASES[0][0], CASES[1][0], CASES[2][0], "Belarus"]
 
 
-def test_onnx_export_gives_the_torch_model_logits(scorer, torch_scorer):
-    # mixed lengths in one call: the ONNX path sorts by length and must put the answers back in order
-    premises = [DE_EVIDENCE, EN_EVIDENCE * 3, "Kurz.", DE_EVIDENCE + " " + EN_EVIDENCE]
-    claims = [CASES[0][0], CASES[1][0], CASES[2][0], "Belarus"]
-    onnx_logits = scorer.logits(premises, claims)
-    torch_logits = torch_scorer.logits(premises, claims)
+def test_onnx_export_gives_the_torch_model_logits(onnx_scorer, torch_scorer):
+    onnx_logits = onnx_scorer.logits(MIXED_PREMISES, MIXED_CLAIMS)
+    torch_logits = torch_scorer.logits(MIXED_PREMISES, MIXED_CLAIMS)
     assert onnx_logits.shape == (4, 3)
     np.testing.assert_allclose(onnx_logits, torch_logits, atol=2e-3)
     # one pair alone gets the same answer as inside a padded batch
-    np.testing.assert_allclose(scorer.logits(premises[2:3], claims[2:3]), onnx_logits[2:3], atol=1e-4)
+    np.testing.assert_allclose(onnx_scorer.logits(MIXED_PREMISES[2:3], MIXED_CLAIMS[2:3]), onnx_logits[2:3], atol=1e-4)
+
+
+def test_bf16_stays_close_to_fp32(bf16_scorer, torch_scorer):
+    fp32 = torch_scorer.logits(MIXED_PREMISES, MIXED_CLAIMS)
+    bf16 = bf16_scorer.logits(MIXED_PREMISES, MIXED_CLAIMS)
+    assert bf16.dtype == np.float32 and bf16.shape == (4, 3)
+    # bf16 keeps 8 bits of mantissa: logits move by a few hundredths, labels do not
+    np.testing.assert_allclose(bf16, fp32, atol=0.15)
+    assert (bf16.argmax(axis=1) == fp32.argmax(axis=1)).all()
+    assert not np.array_equal(bf16, fp32)  # it really ran in bf16
 
 
 def test_unknown_backend_is_refused():
@@ -94,6 +115,8 @@ def test_unknown_backend_is_refused():
 
     with pytest.raises(ValueError, match="unknown stance backend 'tf'"):
         StanceScorer(backend="tf")
+    with pytest.raises(ValueError, match="unknown stance precision 'fp8'"):
+        StanceScorer(precision="fp8")
 
 
 def test_temperature_softens_without_changing_the_label(scorer):
@@ -119,7 +142,7 @@ def _shared_pairs(name: str, n: int):
 # shipped weights were exported (MODEL_CARD.md), so a regression fails and noise does not.
 # measured fp32 0.665 / 0.705, int8 0.670 / 0.730
 @pytest.mark.parametrize(("name", "floor"), [("xnli-de", 0.63), ("vitaminc", 0.66)])
-@pytest.mark.parametrize("variant", ["scorer", "int8_scorer"])
+@pytest.mark.parametrize("variant", ["onnx_scorer", "int8_scorer", "bf16_scorer"])
 def test_regression_floor(request, variant, name, floor):
     scorer = request.getfixturevalue(variant)
     pairs = _shared_pairs(name, 200)

@@ -9,7 +9,11 @@ pytestmark = pytest.mark.unit
 @pytest.mark.parametrize(
     ("env", "value", "expected"),
     [
-        ("FACTCHECK_STANCE_BACKEND", "tf", "FACTCHECK_STANCE_BACKEND='tf': Input should be 'onnx' or 'torch'"),
+        (
+            "FACTCHECK_STANCE_BACKEND",
+            "tf",
+            "FACTCHECK_STANCE_BACKEND='tf': Input should be 'auto', 'onnx' or 'torch'",
+        ),
         ("FACTCHECK_THREADS", "0", "FACTCHECK_THREADS='0': Input should be greater than or equal to 1"),
     ],
 )
@@ -21,3 +25,16 @@ def test_invalid_setting_is_one_clear_line(monkeypatch, tmp_path, env, value, ex
     assert res.exit_code == 2
     assert res.stderr.strip() == f"Error: invalid setting {expected}"
     assert "Traceback" not in res.output
+
+
+def test_bf16_on_onnx_is_refused_in_one_line(monkeypatch, tmp_path):
+    from service.cli.main import cli
+
+    monkeypatch.setenv("FACTCHECK_STANCE_BACKEND", "onnx")
+    monkeypatch.setenv("FACTCHECK_STANCE_PRECISION", "bf16")
+    res = CliRunner().invoke(cli, ["index", "status", "--index-dir", str(tmp_path / "none")])
+    assert res.exit_code == 2
+    assert res.stderr.strip() == (
+        "Error: invalid setting FACTCHECK_STANCE_PRECISION=bf16 runs on the torch backend, "
+        "not FACTCHECK_STANCE_BACKEND=onnx"
+    )

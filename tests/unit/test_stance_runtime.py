@@ -1,0 +1,49 @@
+"""Which stance runtime ``auto`` picks, and the combinations that are refused."""
+
+import pytest
+
+from service.stance.hardware import Runtime, choose_runtime
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("backend", "precision", "amx", "expected"),
+    [
+        ("auto", "auto", True, ("torch", "bf16")),
+        ("auto", "auto", False, ("onnx", "fp32")),
+        ("torch", "auto", True, ("torch", "bf16")),
+        ("torch", "auto", False, ("torch", "fp32")),
+        ("onnx", "auto", True, ("onnx", "fp32")),  # onnx named: AMX does not move it to torch
+        ("auto", "int8", True, ("onnx", "int8")),  # per-channel int8 lives on ONNX Runtime
+        ("auto", "bf16", False, ("torch", "bf16")),  # asked for: honoured even without AMX
+        ("auto", "fp32", True, ("onnx", "fp32")),
+        ("torch", "int8", False, ("torch", "int8")),
+    ],
+)
+def test_auto_resolves_by_hardware(backend, precision, amx, expected):
+    runtime = choose_runtime(backend, precision, amx=amx)
+    assert isinstance(runtime, Runtime)
+    assert (runtime.backend, runtime.precision) == expected
+
+
+@pytest.mark.parametrize(
+    ("backend", "precision", "message"),
+    [
+        ("tf", "auto", "unknown stance backend 'tf'"),
+        ("torch", "fp8", "unknown stance precision 'fp8'"),
+        ("onnx", "bf16", "bf16 runs on the torch stance backend"),
+    ],
+)
+def test_impossible_runtimes_are_refused(backend, precision, message):
+    with pytest.raises(ValueError, match=message):
+        choose_runtime(backend, precision, amx=True)
+
+
+def test_scorer_refuses_before_loading_anything():
+    from service.stance import StanceScorer
+
+    with pytest.raises(ValueError, match="bf16 runs on the torch"):
+        StanceScorer(backend="onnx", precision="bf16")
+    # the older quantize flag still means int8
+    assert StanceScorer(quantize=True).precision == "int8"
