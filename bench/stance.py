@@ -5,8 +5,8 @@ each beside a cheap baseline measured in the same run.
     python -m bench.stance --limit 500     # a quicker look
 
 Baseline: logistic regression on frozen multilingual-e5-small sentence embeddings
-[u, v, |u-v|, u*v], trained on the first --baseline-train pairs of the stance model's own
-training mix.
+[u, v, |u-v|, u*v], trained on the first --baseline-train pairs of the stance model's v1
+training mix (the same pairs in every run, so baselines compare across runs).
 """
 
 from __future__ import annotations
@@ -32,16 +32,23 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--limit", type=int, default=0, help="pairs per evaluation set (0 = all), a fixed sample")
     ap.add_argument(
         "--variants",
-        default="torch-fp32,onnx-fp32,onnx-int8,torch-bf16",
+        default=None,
         help="comma list of BACKEND-PRECISION: torch-fp32, torch-bf16, torch-int8, onnx-fp32, onnx-int8; "
-        "each runs in a fresh process, so its load time and memory are its own",
+        "each runs in a fresh process, so its load time and memory are its own (default: torch-fp32, "
+        "onnx-fp32, onnx-int8, and torch-bf16 where the CPU has AMX: elsewhere bf16 is emulated and slow)",
     )
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # one variant, JSON on stdout
     ap.add_argument("--max-length", type=int, default=256, help="tokens per pair at inference")
     ap.add_argument("--baseline-train", type=int, default=8000, help="training pairs for the baseline (0 = skip it)")
     ap.add_argument("--speed-pairs", type=int, default=256, help="pairs timed for throughput")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "stance.json")
-    return ap.parse_args()
+    args = ap.parse_args()
+    args.data_root = args.data_root.resolve()
+    if args.variants is None:
+        from service.stance.hardware import cpu_has_amx
+
+        args.variants = "torch-fp32,onnx-fp32,onnx-int8" + (",torch-bf16" if cpu_has_amx() else "")
+    return args
 
 
 def eval_sets(root: Path, limit: int) -> dict:
@@ -142,7 +149,9 @@ def run_worker(variant: str, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, "-m", "bench.stance", "--worker", variant, "--limit", str(args.limit)]
     cmd += ["--max-length", str(args.max_length), "--speed-pairs", str(args.speed_pairs)]
     cmd += ["--data-root", str(args.data_root)]
-    done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, check=True, text=True)
+    done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"Error: the {variant} variant failed (exit {done.returncode}); its log is above")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "FACTCHECK_STANCE_PRECISION=bf16 runs on the torch backend, not FACTCHECK_STANCE_BACKEND=onnx"
             )
+        if self.stance_quantize and self.stance_precision not in ("auto", "int8"):
+            raise ValueError(
+                f"FACTCHECK_STANCE_QUANTIZE=true means int8, which contradicts "
+                f"FACTCHECK_STANCE_PRECISION={self.stance_precision}"
+            )
         return self
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ import numpy as np
 
 from training.data import calibration_set
 from training.evaluate import expected_calibration_error, fit_temperature, labels_of, nll
+from training.train import PREVIOUS_STAGES
 
 log = logging.getLogger("training.export")
 
@@ -53,6 +54,24 @@ def run_chain(run: Path) -> list[Path]:
     return chain
 
 
+def previous_stages(first_run: Path) -> list[dict]:
+    """The stages before the first run of the chain, when it started from shipped weights.
+
+    ``--init-from shipped`` copies the shipped training.json into the run folder; a run that
+    started from any other model folder has no record of how that model was made, and is refused.
+    """
+    record = first_run / PREVIOUS_STAGES
+    if record.exists():
+        return json.loads(record.read_text())["stages"]
+    init = json.loads((first_run / "hparams.json").read_text()).get("init_from")
+    if init:
+        raise SystemExit(
+            f"Error: {first_run} started from {init}, which is no run's final/ and left no {PREVIOUS_STAGES}; "
+            f"put the training.json of that model there as {first_run / PREVIOUS_STAGES}"
+        )
+    return []
+
+
 def stage_record(run: Path, data_root: Path) -> dict:
     """One training stage: its hyper-parameters, data manifest and learning curve."""
     record = {}
@@ -82,8 +101,9 @@ def calibrate(out: Path, data_root: Path, cache_dir: Path | None) -> dict:
     from service.stance.scorer import StanceScorer
 
     pairs = calibration_set(data_root)
-    # torch and ONNX give the same logits (tests/integration/test_stance.py); torch needs no export
-    scorer = StanceScorer(cache_dir=cache_dir, temperature=1.0, weights_dir=out, backend="torch")
+    # fitted on fp32 logits, which torch and ONNX share (tests/integration/test_stance.py); bf16
+    # moves them by a few hundredths, int8 a little more
+    scorer = StanceScorer(cache_dir=cache_dir, temperature=1.0, weights_dir=out, backend="torch", precision="fp32")
     logits = scorer.logits([p.premise for p in pairs], [p.hypothesis for p in pairs])
     labels = labels_of(pairs)
     t = fit_temperature(logits, labels)
@@ -111,19 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("service/stance/model"), help="shipped model folder")
     ap.add_argument("--data-root", type=Path, default=Path("../shared/data/nli"))
     ap.add_argument("--cache-dir", type=Path, default=None)
-    ap.add_argument(
-        "--previous-stages",
-        type=Path,
-        default=None,
-        help="training.json of the shipped model the first run started from (--init-from an assembled "
-        "shipped model, not a run's final/): its stages come first in the new record",
-    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    # read before export_weights: --previous-stages is usually the very file this export replaces
-    stages = json.loads(args.previous_stages.read_text())["stages"] if args.previous_stages else []
+    chain = run_chain(args.run)
+    stages = previous_stages(chain[0]) + [stage_record(run, args.data_root) for run in chain]
     export_weights(args.run / "final", args.out)
-    stages += [stage_record(run, args.data_root) for run in run_chain(args.run)]
     record = {"stages": stages, "total_minutes": round(sum(st["train_state"]["minutes"] for st in stages), 1)}
     (args.out / "training.json").write_text(json.dumps(record, indent=2))
     log.info("calibration: %s", calibrate(args.out, args.data_root, args.cache_dir))

@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import random
+import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,6 +26,7 @@ import torch
 from training.data import LABELS, MIX_VERSIONS, Pair, eval_sets, source_part, train_mix
 
 log = logging.getLogger("training")
+PREVIOUS_STAGES = "previous_stages.json"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -169,10 +171,12 @@ def main(argv: list[str] | None = None) -> None:
 
     cache = args.cache_dir or Settings().model_cache_dir
     init_from = args.init_from
-    if init_from == Path("shipped"):
-        from service.stance.assemble import ensure_stance_model
+    if str(init_from) == "shipped":
+        from service.stance.assemble import WEIGHTS_DIR, ensure_stance_model
 
         init_from = ensure_stance_model(cache)
+        # the stages that made the shipped weights: the export puts them before this run's
+        shutil.copy(WEIGHTS_DIR / "training.json", args.out / PREVIOUS_STAGES)
     model, tokenizer = build_model(ensure_backbone(cache), args.freeze_layers, init_from)
     model.to(device)
 

@@ -15,12 +15,23 @@ class Runtime:
     reason: str
 
 
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return {"amx_bf16"}  # not Linux: trust torch's own check alone
+
+
 def cpu_has_amx() -> bool:
     """AMX tiles (Intel Sapphire Rapids and later): bf16 matrix products at several times fp32 speed."""
     try:
         import torch
 
-        return bool(torch.cpu._is_amx_tile_supported())
+        return bool(torch.cpu._is_amx_tile_supported()) and "amx_bf16" in _cpu_flags()
     except (ImportError, AttributeError):  # pragma: no cover - older torch builds
         return False
 

@@ -71,7 +71,9 @@ class StanceScorer:
         threads: int | None = None,
         precision: str = "auto",
     ) -> None:
-        if quantize and precision == "auto":
+        if quantize and precision not in ("auto", "int8"):
+            raise ValueError(f"quantize means int8, which contradicts precision {precision!r}")
+        if quantize:
             precision = "int8"
         choose_runtime(backend, precision, amx=False)  # refuses unknown names before any model loads
         self.model = model
@@ -121,13 +123,16 @@ class StanceScorer:
         return CrossEncoder(path, device="cpu", max_length=self.max_length, local_files_only=Path(path).exists())
 
     def _warm_up_torch(self, path: str) -> None:
-        from service.stance.torch_runtime import TorchPairClassifier
+        from service.stance import torch_runtime
 
         encoder = self._cross_encoder(path)
         self._order = self._label_order(encoder.config.id2label)
-        self._classifier = TorchPairClassifier(
-            encoder.model, encoder.tokenizer, self.runtime.precision, self.max_length
-        )
+        if torch_runtime.is_sequence_classifier(encoder.model):
+            self._classifier = torch_runtime.TorchPairClassifier(
+                encoder.model, encoder.tokenizer, self.runtime.precision, self.max_length
+            )
+        else:
+            self._classifier = torch_runtime.CrossEncoderPairClassifier(encoder, self.runtime.precision)
 
     def _warm_up_onnx(self, path: str, threads: int) -> None:
         from service.stance import onnx_runtime

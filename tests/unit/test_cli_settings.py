@@ -27,14 +27,24 @@ def test_invalid_setting_is_one_clear_line(monkeypatch, tmp_path, env, value, ex
     assert "Traceback" not in res.output
 
 
-def test_bf16_on_onnx_is_refused_in_one_line(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"FACTCHECK_STANCE_BACKEND": "onnx", "FACTCHECK_STANCE_PRECISION": "bf16"},
+            "FACTCHECK_STANCE_PRECISION=bf16 runs on the torch backend, not FACTCHECK_STANCE_BACKEND=onnx",
+        ),
+        (
+            {"FACTCHECK_STANCE_QUANTIZE": "true", "FACTCHECK_STANCE_PRECISION": "fp32"},
+            "FACTCHECK_STANCE_QUANTIZE=true means int8, which contradicts FACTCHECK_STANCE_PRECISION=fp32",
+        ),
+    ],
+)
+def test_contradictory_stance_settings_are_one_clear_line(monkeypatch, tmp_path, env, expected):
     from service.cli.main import cli
 
-    monkeypatch.setenv("FACTCHECK_STANCE_BACKEND", "onnx")
-    monkeypatch.setenv("FACTCHECK_STANCE_PRECISION", "bf16")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     res = CliRunner().invoke(cli, ["index", "status", "--index-dir", str(tmp_path / "none")])
     assert res.exit_code == 2
-    assert res.stderr.strip() == (
-        "Error: invalid setting FACTCHECK_STANCE_PRECISION=bf16 runs on the torch backend, "
-        "not FACTCHECK_STANCE_BACKEND=onnx"
-    )
+    assert res.stderr.strip() == f"Error: invalid setting {expected}"

@@ -45,5 +45,7 @@ def test_scorer_refuses_before_loading_anything():
 
     with pytest.raises(ValueError, match="bf16 runs on the torch"):
         StanceScorer(backend="onnx", precision="bf16")
-    # the older quantize flag still means int8
+    # the older quantize flag still means int8, and may not contradict the precision
     assert StanceScorer(quantize=True).precision == "int8"
+    with pytest.raises(ValueError, match="contradicts precision 'bf16'"):
+        StanceScorer(quantize=True, precision="bf16")
