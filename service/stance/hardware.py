@@ -36,6 +36,16 @@ def cpu_has_amx() -> bool:
         return False
 
 
+def cpu_has_bf16() -> bool:
+    """bf16 in hardware (AMX or AVX512-BF16); elsewhere torch emulates it, slowly."""
+    try:
+        import torch
+
+        return cpu_has_amx() or bool(torch.cpu._is_avx512_bf16_supported())
+    except (ImportError, AttributeError):  # pragma: no cover - older torch builds
+        return False
+
+
 def choose_runtime(backend: str = "auto", precision: str = "auto", amx: bool | None = None) -> Runtime:
     """Resolve ``auto`` and refuse combinations that do not exist.
 

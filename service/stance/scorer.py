@@ -81,7 +81,6 @@ class StanceScorer:
         self.temperature = temperature
         self.batch_size = batch_size
         self.max_length = max_length
-        self.quantize = quantize
         self.weights_dir = weights_dir
         self.backend = backend
         self.precision = precision

@@ -63,15 +63,11 @@ def torch_scorer(settings_factory):
     return _scorer(settings_factory, backend="torch", precision="fp32")
 
 
-def _has_bf16_hardware() -> bool:
-    import torch
-
-    return torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
-
-
 @pytest.fixture(scope="session")
 def bf16_scorer(settings_factory):
-    if not _has_bf16_hardware():
+    from service.stance.hardware import cpu_has_bf16
+
+    if not cpu_has_bf16():
         pytest.skip("this CPU has neither AMX nor AVX512-BF16: bf16 would be emulated (auto never picks it here)")
     return _scorer(settings_factory, backend="torch", precision="bf16")
 
