@@ -27,6 +27,9 @@ from training.data import LABELS, MIX_VERSIONS, Pair, eval_sets, source_part, tr
 
 log = logging.getLogger("training")
 PREVIOUS_STAGES = "previous_stages.json"
+# the quick evaluation pairs do not follow --seed, so learning curves of runs with different
+# seeds can be compared; 13 is the seed of stages 1-3, which drew these same pairs
+QUICK_EVAL_SEED = 13
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -190,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     batches = [b for epoch in plan for b in epoch][: int(len(plan[0]) * args.epochs)]
     total_steps = len(batches)
     evals = eval_sets(args.data_root)
-    quick = {k: random.Random(args.seed).sample(evals[k], 300) for k in ("xnli-de", "xnli-de-en", "vitaminc")}
+    quick = {k: random.Random(QUICK_EVAL_SEED).sample(evals[k], 300) for k in ("xnli-de", "xnli-de-en", "vitaminc")}
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
