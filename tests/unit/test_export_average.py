@@ -30,9 +30,10 @@ def test_mean_of_two_runs_is_elementwise_in_fp32(tmp_path):
     assert mean["b"].tolist() == [0.5]
 
 
-def test_runs_of_different_models_are_refused(tmp_path):
+@pytest.mark.parametrize("other", [{"v": torch.zeros(2)}, {"w": torch.zeros(3)}])
+def test_runs_of_different_models_are_refused(tmp_path, other):
     a = _run(tmp_path, "a", {"w": torch.zeros(2)})
-    b = _run(tmp_path, "b", {"v": torch.zeros(2)})
+    b = _run(tmp_path, "b", other)
     with pytest.raises(SystemExit, match="other weights"):
         mean_weights([a / "final", b / "final"])
 
@@ -40,5 +41,13 @@ def test_runs_of_different_models_are_refused(tmp_path):
 def test_stages_follow_the_chain_of_continued_runs(tmp_path):
     first = _run(tmp_path, "first", {"w": torch.zeros(1)})
     second = _run(tmp_path, "second", {"w": torch.zeros(1)}, init_from=str(first / "final"))
-    outs = [st["hparams"]["out"] for st in stages_of(second, tmp_path)]
+    outs = [st["hparams"]["out"] for st in stages_of([second], tmp_path)]
     assert outs == [str(first), str(second)]
+
+
+def test_stages_shared_by_averaged_runs_are_listed_once(tmp_path):
+    first = _run(tmp_path, "first", {"w": torch.zeros(1)})
+    left = _run(tmp_path, "left", {"w": torch.zeros(1)}, init_from=str(first / "final"))
+    right = _run(tmp_path, "right", {"w": torch.zeros(1)}, init_from=str(first / "final"))
+    outs = [st["hparams"]["out"] for st in stages_of([left, first, right], tmp_path)]
+    assert outs == [str(first), str(left), str(right)]
