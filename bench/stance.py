@@ -45,9 +45,9 @@ def parse_args() -> argparse.Namespace:
     args = ap.parse_args()
     args.data_root = args.data_root.resolve()
     if args.variants is None:
-        from service.stance.hardware import cpu_has_amx
+        from service.stance.hardware import cpu_has_bf16
 
-        args.variants = "torch-fp32,onnx-fp32,onnx-int8" + (",torch-bf16" if cpu_has_amx() else "")
+        args.variants = "torch-fp32,onnx-fp32,onnx-int8" + (",torch-bf16" if cpu_has_bf16() else "")
     return args
 
 

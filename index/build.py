@@ -20,6 +20,7 @@ import numpy as np
 from corpus.components import CorpusConverter, SentencePassageSplitter
 from corpus.documents import IngestError, SourceDocument
 from index import layout
+from index.bm25 import BM25_DIR
 from index.changes import Plan, is_noop, plan_version, stored_documents, vectors_reusable
 from index.embedders import document_embedder, embed_passages, embedding_dimension
 from index.errors import DocumentNotFoundError, IndexError_, IndexNotFoundError
@@ -44,6 +45,7 @@ class BuildConfig:
     batch_size: int = 32
     sentences_per_passage: int = 3
     max_chars: int = 600
+    embed_titles: bool = True
     progress_bar: bool = False
     keep_versions: int = 3
     # A ready document-embedder component to use instead of the model (tests, benchmarks).
@@ -202,12 +204,12 @@ def _write_version(
         sources = sources_from(base)
         if not sources:
             raise ValueError(f"nothing to index: the new version of {root} would hold no document")
-        reuse = incremental and vectors_reusable(base, config.model_name, config.passage_prefix)
+        reuse = incremental and vectors_reusable(base, config.model_name, config.passage_prefix, config.embed_titles)
         if incremental and base is not None and not reuse:
-            log.warning("version %s was built with another model or prefix: every passage is embedded", base.version)
+            log.warning("version %s was built with another model, prefix or title setting: every passage is embedded", base.version)
         splitter = SentencePassageSplitter(config.sentences_per_passage, config.max_chars)
         progress.stage("planning")
-        plan = plan_version(sources, base, splitter, reuse)
+        plan = plan_version(sources, base, splitter, reuse, config.embed_titles)
         report = BuildReport(
             root,
             len(plan.sources),
@@ -246,7 +248,11 @@ def _make_version(
     staging = layout.make_staging(root, version)  # first, so a build killed while embedding leaves debris to find
     try:
         embedder = config.embedder or document_embedder(
-            config.model_path, config.passage_prefix, config.batch_size, progress_bar=False
+            config.model_path,
+            config.passage_prefix,
+            config.batch_size,
+            progress_bar=False,
+            embed_titles=config.embed_titles,
         )
         lock = model_lock(config.model_path)
         dimension = embedding_dimension(embedder)
@@ -265,6 +271,7 @@ def _make_version(
             dimension=dimension,
             query_prefix=config.query_prefix,
             passage_prefix=config.passage_prefix,
+            embed_titles=config.embed_titles,
             passage_count=store.count_documents(),
             document_count=len(store.sources),
             corpus_fingerprint=corpus_fingerprint({k: v["content_hash"] for k, v in store.sources.items()}),
@@ -318,6 +325,8 @@ def _adopt_flat_index(root: Path) -> None:
     try:
         for name in names:
             shutil.copy2(root / name, staging / name)
+        if (root / BM25_DIR).is_dir():
+            shutil.copytree(root / BM25_DIR, staging / BM25_DIR)
         layout.publish(staging, root, version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -326,4 +335,5 @@ def _adopt_flat_index(root: Path) -> None:
         layout.switch(root, version)
     for name in names:
         (root / name).unlink(missing_ok=True)
+    shutil.rmtree(root / BM25_DIR, ignore_errors=True)
     log.warning("moved the index at %s into the versioned layout as %s", root, version)

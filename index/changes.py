@@ -2,7 +2,8 @@
 
 Documents are compared by id and content hash (added, changed, removed, unchanged). A passage
 keeps its stored vector when the base holds a passage with the same id and the same text, built
-with the same model and passage prefix: an embedding depends on nothing else. So the passages of
+with the same model, passage prefix and title (embedded with the text when the manifest says so):
+an embedding depends on nothing else. So the passages of
 unchanged documents are never embedded again, and neither are the untouched passages of a long
 document where one paragraph changed. Everything else is embedded.
 """
@@ -56,9 +57,13 @@ def stored_documents(store: FaissDocumentStore) -> list[SourceDocument]:
     return docs
 
 
-def vectors_reusable(base: FaissDocumentStore | None, model: str, passage_prefix: str) -> bool:
+def vectors_reusable(
+    base: FaissDocumentStore | None, model: str, passage_prefix: str, embed_titles: bool = False
+) -> bool:
     m = base.manifest if base else None
-    return bool(m and m.embedding_model == model and m.passage_prefix == passage_prefix)
+    return bool(
+        m and m.embedding_model == model and m.passage_prefix == passage_prefix and m.embed_titles == embed_titles
+    )
 
 
 def plan_version(
@@ -66,6 +71,7 @@ def plan_version(
     base: FaissDocumentStore | None,
     splitter: SentencePassageSplitter,
     reuse_vectors: bool,
+    embed_titles: bool = False,
 ) -> Plan:
     """Compare ``sources`` with ``base`` (None: nothing to compare with) and decide every passage's vector.
 
@@ -87,7 +93,10 @@ def plan_version(
         for doc in splitter.run(sources=[src])["documents"]:
             kept = base.passage(doc.id) if base is not None and reuse_vectors else None
             plan.passages.append(doc)
-            plan.reuse_from.append(doc.id if kept is not None and kept.content == doc.content else None)
+            same = kept is not None and kept.content == doc.content
+            if same and embed_titles:  # the title is part of what was embedded
+                same = kept.meta.get("title") == doc.meta.get("title")
+            plan.reuse_from.append(doc.id if same else None)
     plan.removed = [doc_id for doc_id in old if doc_id not in plan.sources]
     return plan
 

@@ -24,6 +24,8 @@ class Manifest(BaseModel):
     faiss_factory: str = "IDMap2,Flat"
     query_prefix: str = ""
     passage_prefix: str = ""
+    # the document title was embedded with each passage (False in older manifests: text alone)
+    embed_titles: bool = False
     passage_count: int
     document_count: int
     corpus_fingerprint: str

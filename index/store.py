@@ -3,12 +3,16 @@
 FAISS holds the vectors under sequential int64 ids (an ``IDMap2`` over a flat inner-product
 index: exact search, removable ids); a map keeps each int id's passage. Inner product equals
 cosine similarity because the embedder normalises its vectors.
+
+Beside it, a lexical BM25 index (:mod:`index.bm25`, files under ``bm25/``) is rebuilt from all
+passages by every :meth:`FaissDocumentStore.save`; indexes saved before it existed load without one.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ from haystack.document_stores.types import DuplicatePolicy
 from haystack.utils.filters import document_matches_filter
 
 from index import layout
+from index.bm25 import BM25_DIR, BM25Index, BM25TokenizerMismatchError
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
 from index.manifest import MANIFEST, Manifest, file_sha256
 
@@ -41,6 +46,9 @@ class FaissDocumentStore:
         # set by load() on a versioned root: the version loaded, and newer ones refused on the way
         self.version: str | None = None
         self.skipped: list[tuple[str, str]] = []
+        # lexical index of the passages as of the last save()/load(); None for indexes saved
+        # before BM25 existed. Passages written since are not in it, deleted ones are skipped.
+        self.bm25: BM25Index | None = None
 
     # --- Haystack DocumentStore protocol ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +139,43 @@ class FaissDocumentStore:
             results.append(hits)
         return results
 
+    def bm25_retrieval(self, query: str, top_k: int = 5, language: str | None = None) -> list[Document]:
+        """Top-k passages by BM25 score for ``query`` (in ``language``, an ISO 639-1 code, when known).
+
+        Returns [] when the store has no BM25 index (saved before it existed) or no query word is known.
+        """
+        return self.bm25_retrieval_batch([query], top_k, [language])[0]
+
+    def bm25_retrieval_batch(
+        self, queries: list[str], top_k: int = 5, languages: list[str | None] | None = None
+    ) -> list[list[Document]]:
+        if self.bm25 is None:
+            if top_k <= 0:
+                raise ValueError(f"top_k must be greater than 0, got {top_k}")
+            return [[] for _ in queries]
+        results = []
+        for hits in self.bm25.search_batch(queries, top_k, languages):
+            docs = []
+            for passage_id, score in hits:
+                int_id = self._int_ids.get(passage_id)
+                if int_id is None:  # deleted since the BM25 index was built
+                    continue
+                doc = self._passages[int_id]
+                docs.append(Document(id=doc.id, content=doc.content, meta=dict(doc.meta), score=float(score)))
+            results.append(docs)
+        return results
+
+    def build_bm25(self) -> BM25Index:
+        """A BM25 index over the current passages, titles included (a title often names what its
+        passages are about without the passages repeating it)."""
+        ids, texts, languages = [], [], []
+        for doc in self._passages.values():
+            title = doc.meta.get("title")
+            ids.append(doc.id)
+            texts.append(f"{title} {doc.content or ''}" if title else doc.content or "")
+            languages.append(doc.meta.get("language"))
+        return BM25Index.build(ids, texts, languages)
+
     def passage_vector(self, passage_id: str) -> np.ndarray:
         return self._index.reconstruct(self._int_ids[passage_id])
 
@@ -161,7 +206,12 @@ class FaissDocumentStore:
         with open(folder / DOCUMENTS, "w", encoding="utf-8") as fh:
             for doc_id, source in self.sources.items():
                 fh.write(json.dumps({"id": doc_id, **source}, ensure_ascii=False) + "\n")
-        manifest.checksums = {name: file_sha256(folder / name) for name in (VECTORS, PASSAGES, DOCUMENTS)}
+        started = time.perf_counter()
+        self.bm25 = self.build_bm25()
+        bm25_files = self.bm25.save(folder)
+        log.info("BM25 index over %d passages built and saved in %.1fs", len(self.bm25), time.perf_counter() - started)
+        # relative paths ("bm25/vocab.index.json"): load() checks every file the manifest lists
+        manifest.checksums = {name: file_sha256(folder / name) for name in (VECTORS, PASSAGES, DOCUMENTS, *bm25_files)}
         manifest.passage_count = len(self._passages)
         manifest.document_count = len(self.sources)
         manifest.write(folder)
@@ -223,9 +273,11 @@ class FaissDocumentStore:
                 f"but the configured model is {expected_model!r}; rebuild the index or set "
                 f"FACTCHECK_EMBEDDING_MODEL={manifest.embedding_model}"
             )
-        for name in (VECTORS, PASSAGES, DOCUMENTS):
+        for name in dict.fromkeys((VECTORS, PASSAGES, DOCUMENTS, *manifest.checksums)):
             path = folder / name
-            if not path.exists():
+            if not path.resolve().is_relative_to(folder.resolve()):
+                raise IndexCorruptError(f"{folder / MANIFEST} lists a file outside the index: {name}")
+            if not path.is_file():
                 raise IndexCorruptError(f"{path} is missing")
             expected = manifest.checksums.get(name)
             if expected and file_sha256(path) != expected:
@@ -258,6 +310,24 @@ class FaissDocumentStore:
                 f"{folder} is inconsistent: the manifest counts {manifest.passage_count} passages and "
                 f"{manifest.document_count} documents, the files hold {len(store._passages)} and {len(store.sources)}"
             )
+        if any(name.startswith(BM25_DIR + "/") for name in manifest.checksums):
+            store.bm25 = cls._load_bm25(folder, store)
         store._next_id = max(store._passages, default=-1) + 1
         store.manifest = manifest
         return store
+
+    @staticmethod
+    def _load_bm25(folder: Path, store: FaissDocumentStore) -> BM25Index | None:
+        try:
+            bm25 = BM25Index.load(folder)
+        except BM25TokenizerMismatchError as exc:
+            # dense search still works; refusing the whole version would take the service down
+            # after an upgrade until someone rebuilds
+            log.warning("BM25 index not used: %s", exc)
+            return None
+        if len(bm25.ids) != len(store._passages) or any(i not in store._int_ids for i in bm25.ids):
+            raise IndexCorruptError(
+                f"{folder / BM25_DIR} is inconsistent: it indexes {len(bm25.ids)} passages that do not match "
+                f"the {len(store._passages)} of {folder / PASSAGES}"
+            )
+        return bm25

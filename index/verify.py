@@ -59,7 +59,10 @@ def verify_version(
         )
     if samples:
         with lock or FairLock():
-            queries = embedder.run(documents=[Document(id=d.id, content=d.content) for d in samples])["documents"]
+            # with their meta: the title is part of what was embedded
+            queries = embedder.run(documents=[Document(id=d.id, content=d.content, meta=d.meta) for d in samples])[
+                "documents"
+            ]
         for query in queries:
             hits = store.embedding_retrieval(query.embedding, top_k=5)
             top = hits[0].score if hits else 0.0

@@ -1,4 +1,5 @@
-"""Claim lookup: validated claim in, ranked and cited evidence out. Shared by the API and the CLI."""
+"""Claim check and lookup: validated claims in, a verdict with stance-labelled, cited evidence out
+(or, for a lookup, the similar passages alone). Shared by the API and the CLI."""
 
 from __future__ import annotations
 
@@ -11,24 +12,48 @@ from index.embedders import resolve_model_path
 from index.inference import model_lock
 from index.store import FaissDocumentStore
 from service.errors import InvalidInputError
-from service.pipelines import build_lookup_pipeline
-from service.schemas import Evidence, IndexInfo, VerifyResponse
+from service.pipelines import build_lookup_pipeline, build_verify_pipeline
+from service.schemas import (
+    BatchVerifyResponse,
+    CitedSentence,
+    Consistency,
+    Evidence,
+    IndexInfo,
+    SearchResponse,
+    Stance,
+    VerifiedEvidence,
+    VerifyResponse,
+)
 from service.settings import Settings
+from service.verify.types import ScoredCandidate, stance_label
+from service.verify.verdict import ClaimVerdict
 
 
-def validate_claim(claim: object, settings: Settings) -> str:
+def validate_claim(claim: object, settings: Settings, loc: str = "claim") -> str:
     """The claim, stripped; :class:`InvalidInputError` when it is not a usable claim."""
     if not isinstance(claim, str):
-        raise InvalidInputError("claim must be a string", [{"loc": "claim", "message": "not a string"}])
+        raise InvalidInputError(f"{loc} must be a string", [{"loc": loc, "message": "not a string"}])
     text = claim.strip()
     if not text:
-        raise InvalidInputError("claim is empty", [{"loc": "claim", "message": "empty or only white space"}])
+        raise InvalidInputError(f"{loc} is empty", [{"loc": loc, "message": "empty or only white space"}])
     if len(text) > settings.max_claim_chars:
         raise InvalidInputError(
-            f"claim is {len(text)} characters long; the limit is {settings.max_claim_chars} (FACTCHECK_MAX_CLAIM_CHARS)",
-            [{"loc": "claim", "message": "too long"}],
+            f"{loc} is {len(text)} characters long; the limit is {settings.max_claim_chars} (FACTCHECK_MAX_CLAIM_CHARS)",
+            [{"loc": loc, "message": "too long"}],
         )
     return text
+
+
+def validate_language(language: object) -> str | None:
+    if language is None:
+        return None
+    code = language.strip().lower() if isinstance(language, str) else ""
+    if len(code) != 2 or not ("a" <= code[0] <= "z" and "a" <= code[1] <= "z"):
+        raise InvalidInputError(
+            f"language must be an ISO 639-1 code such as 'de' or 'en', got {language!r}",
+            [{"loc": "language", "message": "not a language code"}],
+        )
+    return code
 
 
 def validate_top_k(top_k: int | None, settings: Settings) -> int:
@@ -60,8 +85,64 @@ def to_evidence(rank: int, doc: Document) -> Evidence:
     )
 
 
+def to_verified(rank: int, item: ScoredCandidate) -> VerifiedEvidence:
+    base = to_evidence(rank, item.candidate.passage)
+    base.score = round(item.candidate.dense_score, 6)
+    e, n, c = item.probs
+    label = stance_label(e, n, c)
+    cons = item.consistency
+    cand = item.candidate
+    return VerifiedEvidence(
+        **base.model_dump(),
+        stance=Stance(label=label, supports=round(e, 4), refutes=round(c, 4), neutral=round(n, 4)),
+        sentence=CitedSentence(text=item.window.text, start=item.window.start, end=item.window.end),
+        consistency=Consistency(
+            numbers=cons.numbers if cons else 0,
+            dates=cons.dates if cons else 0,
+            entities=cons.entities if cons else 0,
+            mismatches=list(cons.mismatches) if cons else [],
+        ),
+        retrieval={
+            "dense_rank": cand.dense_rank,
+            "bm25_rank": cand.bm25_rank,
+            "bm25_score": None if cand.bm25_score is None else round(cand.bm25_score, 4),
+            "fused": round(cand.fused_score, 6),
+        },
+    )
+
+
+# timings_ms key -> pipeline component
+STAGES = {
+    "language": "claims",
+    "embed": "embedder",
+    "dense": "dense",
+    "bm25": "bm25",
+    "fuse": "fuse",
+    "windows": "windows",
+    "stance": "stance",
+    "judge": "judge",
+    "rerank": "rerank",
+    "verdict": "verdict",
+}
+
+
+def shown(items: list[ScoredCandidate], k: int, verdict: ClaimVerdict) -> list[ScoredCandidate]:
+    """The ``k`` passages to show, in rerank order, with those the verdict rests on always among them.
+
+    The verdict weighs every candidate, ``top_k`` only says how many to show; a deciding passage
+    ranked lower is swapped in for the last of the others (the verdict's own side first).
+    """
+    first, second = verdict.support_passage, verdict.refute_passage
+    if verdict.verdict == "REFUTED":
+        first, second = second, first
+    must = [p for p in dict.fromkeys((first, second)) if p][:k]
+    chosen = [i for i in items if i.candidate.passage.id in must]
+    others = [i for i in items if i.candidate.passage.id not in must][: k - len(chosen)]
+    return sorted(chosen + others, key=items.index)
+
+
 class ClaimLookup:
-    """A loaded index and the lookup pipeline over it (built once, used by every request)."""
+    """A loaded index with its two pipelines, check (verify) and search, built once and used by every request."""
 
     def __init__(self, settings: Settings, store: FaissDocumentStore, index_dir: Path) -> None:
         self.settings = settings
@@ -69,6 +150,8 @@ class ClaimLookup:
         self.index_dir = index_dir
         self.pipeline = build_lookup_pipeline(settings, store)
         self.pipeline.warm_up()
+        self.verify_pipeline = build_verify_pipeline(settings, store)
+        self.verify_pipeline.warm_up()
         # One model instance serves every lookup and build in this process (see index.inference);
         # the lock is the model's, so the lookup that replaces this one after a swap shares it.
         self._lock = model_lock(resolve_model_path(settings.embedding_model, settings.model_cache_dir))
@@ -84,19 +167,81 @@ class ClaimLookup:
         store = FaissDocumentStore.load(index_dir, expected_model=settings.embedding_model)
         return cls(settings, store, index_dir)
 
-    def lookup(self, claim: object, top_k: int | None = None) -> VerifyResponse:
+    def lookup(self, claim: object, top_k: int | None = None) -> SearchResponse:
+        """The passages most similar to ``claim``: retrieval alone, no stance and no verdict."""
         text = validate_claim(claim, self.settings)
         k = validate_top_k(top_k, self.settings)
         started = time.perf_counter()
         with self._lock:
             result = self.pipeline.run({"embedder": {"text": text}, "retriever": {"top_k": k}})
         docs = result["retriever"]["documents"]
-        return VerifyResponse(
+        return SearchResponse(
             claim=text,
             top_k=k,
             evidence=[to_evidence(i, d) for i, d in enumerate(docs, start=1)],
             took_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+    def verify(self, claim: object, top_k: int | None = None, language: object = None) -> VerifyResponse:
+        """Check one claim: verdict, confidence and the evidence with its stance and cited sentence."""
+        batch = self.verify_batch([claim], top_k, language, locs=["claim"])
+        result = batch.results[0]
+        result.timings_ms = batch.timings_ms
+        return result
+
+    def verify_batch(
+        self, claims: list[object], top_k: int | None = None, language: object = None, locs: list[str] | None = None
+    ) -> BatchVerifyResponse:
+        """Check many claims in one pass: one embedding call and one stance call for the whole batch.
+
+        Each claim's result is the one :meth:`verify` gives for it alone; the stage timings and
+        ``took_ms`` are the whole batch's.
+        """
+        return self.verify_batch_with_items(claims, top_k, language, locs)[0]
+
+    def verify_batch_with_items(
+        self, claims: list[object], top_k: int | None = None, language: object = None, locs: list[str] | None = None
+    ) -> tuple[BatchVerifyResponse, list[list[ScoredCandidate]]]:
+        """:meth:`verify_batch`, and every claim's judged passages (all candidates, for evaluation and fitting)."""
+        if not isinstance(claims, list) or not claims:
+            raise InvalidInputError("claims must be a non-empty list", [{"loc": "claims", "message": "empty"}])
+        if len(claims) > self.settings.max_batch_claims:
+            raise InvalidInputError(
+                f"{len(claims)} claims in one batch; the limit is {self.settings.max_batch_claims} "
+                "(FACTCHECK_MAX_BATCH_CLAIMS)",
+                [{"loc": "claims", "message": "too many"}],
+            )
+        locs = locs or [f"claims.{i}" for i in range(len(claims))]
+        texts = [validate_claim(c, self.settings, loc) for c, loc in zip(claims, locs, strict=True)]
+        k = validate_top_k(top_k, self.settings)
+        lang = validate_language(language)
+        started = time.perf_counter()
+        inputs = {
+            "claims": {"claims": texts, "languages": [lang] * len(texts)},
+            "fuse": {"candidates": max(k, self.settings.verify_candidates)},
+        }
+        # no lock here: the embedder takes the model's lock itself, the stance model has its own
+        out = self.verify_pipeline.run(inputs, include_outputs_from={"claims", "rerank"})
+        took = round((time.perf_counter() - started) * 1000, 2)
+        stage_ms = {stage: round(out[name]["ms"], 2) for stage, name in STAGES.items()}
+        stage_ms["total"] = took
+        results = []
+        for text, claim_lang, items, verdict in zip(
+            texts, out["claims"]["languages"], out["rerank"]["evidence"], out["verdict"]["verdicts"], strict=True
+        ):
+            results.append(
+                VerifyResponse(
+                    claim=text,
+                    language=claim_lang,
+                    verdict=verdict.verdict,
+                    confidence=verdict.confidence,
+                    top_k=k,
+                    evidence=[to_verified(i, item) for i, item in enumerate(shown(items, k, verdict), start=1)],
+                    took_ms=took,
+                    index_version=self.store.version,
+                )
+            )
+        return BatchVerifyResponse(results=results, timings_ms=stage_ms, took_ms=took), out["rerank"]["evidence"]
 
     def info(self) -> IndexInfo:
         m = self.store.manifest

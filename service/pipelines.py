@@ -1,7 +1,8 @@
 """The Haystack pipelines of the service, built from settings.
 
-- index build: see :func:`index.build.build_index` (corpus -> passages -> embeddings -> FAISS)
-- claim lookup: claim -> text embedder -> FAISS retriever
+- index build: see :func:`index.build.build_index` (corpus -> passages -> embeddings -> FAISS + BM25)
+- claim search: claim -> text embedder -> FAISS retriever (similar passages, no stance)
+- claim check: :func:`build_verify_pipeline` (retrieval, stance, verdict; batches of claims)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:
         batch_size=settings.embed_batch_size,
         sentences_per_passage=settings.passage_sentences,
         max_chars=settings.passage_max_chars,
+        embed_titles=settings.embed_titles,
         progress_bar=progress_bar,
         keep_versions=settings.keep_versions,
     )
@@ -37,4 +39,59 @@ def build_lookup_pipeline(settings: Settings, store: FaissDocumentStore) -> Pipe
     pipe.add_component("embedder", text_embedder(model_path, prefix, settings.embed_batch_size))
     pipe.add_component("retriever", FaissEmbeddingRetriever(store, top_k=settings.default_top_k))
     pipe.connect("embedder.embedding", "retriever.query_embedding")
+    return pipe
+
+
+def build_verify_pipeline(settings: Settings, store: FaissDocumentStore) -> Pipeline:
+    """claims -> embeddings -> dense + BM25 hits -> fused candidates -> sentence windows -> stance
+    -> judged passages (consistency, corrections, cited window) -> reranked evidence -> verdict,
+    for a batch of claims at once.
+
+    Run it with ``{"claims": {"claims": [...], "languages": [...]}}``; every step also reports
+    its milliseconds as an unconnected ``ms`` output.
+    """
+    from index.embedders import document_embedder
+    from index.inference import model_lock
+    from service.verify.claims import ClaimBatch, LockedEmbedder
+    from service.verify.evidence import PassageJudge
+    from service.verify.fuse import RankFusion
+    from service.verify.rerank import EvidenceRanker
+    from service.verify.retrieve import DenseRetriever, LexicalRetriever
+    from service.verify.stance import WindowStance, shared_scorer
+    from service.verify.verdict import VerdictAggregator, VerdictParams
+    from service.verify.windows import SentenceWindows
+
+    model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
+    prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
+    pipe = Pipeline()
+    pipe.add_component("claims", ClaimBatch())
+    # the document embedder takes the whole batch in one call; it shares the model with the lookup pipeline
+    embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
+    pipe.add_component("embedder", LockedEmbedder(embedder, model_lock(model_path)))
+    pipe.add_component("dense", DenseRetriever(store, depth=settings.retrieval_depth))
+    pipe.add_component("bm25", LexicalRetriever(store, depth=settings.retrieval_depth))
+    pipe.add_component("fuse", RankFusion(store, candidates=settings.verify_candidates))
+    pipe.add_component("windows", SentenceWindows(max_sentences=settings.window_sentences))
+    pipe.add_component("stance", WindowStance(shared_scorer(settings)))
+    params = VerdictParams.load()
+    pipe.add_component("judge", PassageJudge(params))
+    pipe.add_component("rerank", EvidenceRanker())
+    pipe.add_component("verdict", VerdictAggregator(params))
+    pipe.connect("claims.documents", "embedder.documents")
+    pipe.connect("embedder.documents", "dense.documents")
+    pipe.connect("claims.claims", "bm25.claims")
+    pipe.connect("claims.languages", "bm25.languages")
+    pipe.connect("dense.hits", "fuse.dense")
+    pipe.connect("bm25.hits", "fuse.lexical")
+    pipe.connect("dense.embeddings", "fuse.embeddings")
+    pipe.connect("fuse.candidates", "windows.candidates")
+    pipe.connect("claims.claims", "stance.claims")
+    pipe.connect("windows.windows", "stance.windows")
+    pipe.connect("claims.claims", "judge.claims")
+    pipe.connect("claims.languages", "judge.languages")
+    pipe.connect("fuse.candidates", "judge.candidates")
+    pipe.connect("windows.windows", "judge.windows")
+    pipe.connect("stance.probs", "judge.probs")
+    pipe.connect("judge.scored", "rerank.scored")
+    pipe.connect("rerank.evidence", "verdict.evidence")
     return pipe

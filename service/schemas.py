@@ -6,17 +6,40 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO"]
 
-class VerifyRequest(BaseModel):
+
+class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     claim: str = Field(
-        ..., description="The claim to check, in any language.", examples=["Belarusian access to NATO HQ restricted"]
+        ..., description="The claim to look up, in any language.", examples=["Belarusian access to NATO HQ restricted"]
     )
     top_k: int | None = Field(
         None,
         description="How many evidence passages to return (1 to FACTCHECK_MAX_TOP_K; default FACTCHECK_DEFAULT_TOP_K).",
     )
+
+
+class VerifyRequest(SearchRequest):
+    claim: str = Field(
+        ..., description="The claim to check, in any language.", examples=["Belarusian access to NATO HQ restricted"]
+    )
+    language: str | None = Field(
+        None,
+        description="ISO 639-1 code of the claim's language when the caller knows it; detected otherwise.",
+        examples=["en"],
+    )
+
+
+class BatchVerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    claims: list[str] = Field(
+        ..., description="The claims to check (1 to FACTCHECK_MAX_BATCH_CLAIMS), each in any language."
+    )
+    top_k: int | None = Field(None, description="Evidence passages per claim (as in /v1/claims/verify).")
+    language: str | None = Field(None, description="The claims' language, when all share one and the caller knows it.")
 
 
 class Evidence(BaseModel):
@@ -34,10 +57,67 @@ class Evidence(BaseModel):
     end: int = Field(..., description="Character offset just past the passage.")
 
 
-class VerifyResponse(BaseModel):
+class Stance(BaseModel):
+    label: Literal["supports", "refutes", "neutral"] = Field(
+        ..., description="What the cited sentence says of the claim, after the consistency check."
+    )
+    supports: float = Field(..., description="Probability that the cited sentence entails the claim (calibrated).")
+    refutes: float = Field(..., description="Probability that it contradicts the claim (calibrated).")
+    neutral: float = Field(..., description="Probability that it neither entails nor contradicts it.")
+
+
+class CitedSentence(BaseModel):
+    text: str = Field(
+        ..., description="The sentence of the passage the stance rests on (two with FACTCHECK_WINDOW_SENTENCES=2)."
+    )
+    start: int = Field(..., description="Character offset in the document text (document.text[start:end] == text).")
+    end: int
+
+
+class Consistency(BaseModel):
+    numbers: int = Field(..., description="+1 the claim's numbers are in the sentence, -1 they differ, 0 not compared.")
+    dates: int = Field(..., description="The same for dates.")
+    entities: int = Field(..., description="The same for names and places.")
+    mismatches: list[str] = Field(default_factory=list, description="What differs, for a person.")
+
+
+class VerifiedEvidence(Evidence):
+    stance: Stance
+    sentence: CitedSentence
+    consistency: Consistency
+    retrieval: dict[str, float | int | None] = Field(
+        default_factory=dict, description="dense_rank, bm25_rank, bm25_score and fused score of the passage."
+    )
+
+
+class SearchResponse(BaseModel):
     claim: str
     top_k: int
     evidence: list[Evidence]
+    took_ms: float
+
+
+class VerifyResponse(BaseModel):
+    claim: str
+    language: str | None = Field(None, description="The claim's language, as given or detected.")
+    verdict: Verdict
+    confidence: float = Field(
+        ...,
+        description="Probability that the verdict is right, from curves fitted on Climate-FEVER claims (see the "
+        "README: on news claims like the gold set's, it runs low).",
+    )
+    top_k: int
+    evidence: list[VerifiedEvidence] = Field(
+        ..., description="The passages that bear on the claim, most decisive first, each with its stance."
+    )
+    timings_ms: dict[str, float] = Field(default_factory=dict, description="Milliseconds per pipeline stage.")
+    took_ms: float
+    index_version: str | None = None
+
+
+class BatchVerifyResponse(BaseModel):
+    results: list[VerifyResponse]
+    timings_ms: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage, whole batch.")
     took_ms: float
 
 

@@ -46,16 +46,37 @@ class Settings(BaseSettings):
     stance_backend: Literal["auto", "onnx", "torch"] = Field(
         "auto",
         description="Stance model runtime: onnx (exported once into the model cache), torch, or auto "
-        "(torch with bf16 on a CPU with AMX, else onnx).",
+        "(torch with bf16 on a CPU with bf16 hardware: AMX or AVX512-BF16; else onnx).",
     )
     stance_precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
         "auto",
-        description="Stance model precision: fp32, bf16 (torch; fast on CPUs with AMX), int8 (dynamic "
-        "quantisation), or auto (bf16 where the CPU has AMX, else fp32).",
+        description="Stance model precision: fp32, bf16 (torch; fast on CPUs with AMX or AVX512-BF16), int8 "
+        "(dynamic quantisation), or auto (bf16 where the CPU has it in hardware, else fp32).",
     )
     stance_quantize: bool = Field(False, description="The same as FACTCHECK_STANCE_PRECISION=int8 (older setting).")
     stance_batch_size: int = Field(32, ge=1, le=1024, description="Pairs scored per stance model call.")
     threads: int = Field(default_factory=_cores, ge=1, description="CPU threads for model inference.")
+    embed_titles: bool = Field(
+        True, description="Embed each passage together with its document's title (new index versions)."
+    )
+    retrieval_depth: int = Field(
+        30, ge=1, le=1000, description="Hits taken from each retriever (dense and BM25) before they are fused."
+    )
+    verify_candidates: int = Field(
+        8,
+        ge=1,
+        le=100,
+        description="Passages whose sentences the stance model reads per claim (at least top_k); more finds "
+        "evidence ranked lower, at the cost of time.",
+    )
+    window_sentences: int = Field(
+        1,
+        ge=1,
+        le=2,
+        description="Longest sentence window the stance model reads (1: every sentence alone; 2 adds adjacent "
+        "pairs, which measured worse on the gold set and Climate-FEVER).",
+    )
+    max_batch_claims: int = Field(64, ge=1, le=10000, description="Most claims one batch verification may hold.")
     passage_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage when a document is split.")
     passage_max_chars: int = Field(600, ge=100, le=10000, description="Longest passage before it is cut.")
     max_claim_chars: int = Field(1000, ge=10, le=100000, description="Longest claim accepted.")

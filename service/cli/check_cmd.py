@@ -1,4 +1,4 @@
-"""``factcheck check``: evidence for one claim, or for a file of claims (JSON lines out)."""
+"""``factcheck check`` (verdict and evidence) and ``factcheck search`` (similar passages only), for one claim or a file of claims."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from service.cli.common import CLIError, handle_errors, index_dir_option, make_settings
+from service.cli.common import CLIError, handle_errors, index_dir_option, is_stdout_terminal, make_settings
 from service.errors import FactCheckError, describe
-from service.schemas import VerifyResponse
+from service.schemas import SearchResponse, VerifiedEvidence, VerifyResponse
 
 
 def _read_claims(handle) -> list[tuple[int, object]]:
@@ -32,7 +32,11 @@ def _read_claims(handle) -> list[tuple[int, object]]:
     return claims
 
 
-def _print_human(result: VerifyResponse) -> None:
+_COLOURS = {"SUPPORTED": "green", "REFUTED": "red", "CONFLICTING": "yellow", "NOT_ENOUGH_INFO": "blue"}
+_STANCE_MARK = {"supports": "SUPPORTS", "refutes": "REFUTES", "neutral": "neutral"}
+
+
+def print_search(result: SearchResponse) -> None:
     click.echo(f"Claim: {result.claim}")
     if not result.evidence:
         click.echo("  No evidence found.")
@@ -47,34 +51,126 @@ def _print_human(result: VerifyResponse) -> None:
     click.echo(f"\n({result.took_ms:.0f} ms)")
 
 
-@click.command(name="check")
-@click.argument("claim", required=False)
-@index_dir_option
-@click.option("-k", "--top-k", type=int, default=None, help="Evidence passages per claim (default 5).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON object).")
-@click.option(
-    "--claims-file",
-    type=click.File("r", encoding="utf-8"),
-    default=None,
-    help="File of claims, one a line (or JSON objects with a \"claim\" key); '-' reads stdin. Writes one JSON object a line.",
-)
-@handle_errors
-def check(claim: str | None, index_dir: Path | None, top_k: int | None, as_json: bool, claims_file) -> None:
-    """Find the evidence in the index for CLAIM (any language)."""
+def _highlight(ev: VerifiedEvidence) -> str:
+    """The passage with its cited sentence marked: bold on a terminal, between » « elsewhere."""
+    s, e = ev.sentence.start - ev.start, ev.sentence.end - ev.start
+    cited = ev.text[s:e]
+    mark = click.style(cited, bold=True, underline=True) if is_stdout_terminal() else f"»{cited}«"
+    return ev.text[:s] + mark + ev.text[e:]
+
+
+def print_verdict(result: VerifyResponse) -> None:
+    verdict = click.style(result.verdict.replace("_", " "), fg=_COLOURS[result.verdict], bold=True)
+    click.echo(f"{verdict}  (confidence {result.confidence:.0%})  {result.claim}")
+    if not result.evidence:
+        click.echo("  No evidence found.")
+    for ev in result.evidence:
+        title = f" — {ev.title}" if ev.title else ""
+        st = ev.stance
+        click.echo(
+            f"\n  {ev.rank}. {_STANCE_MARK[st.label]:8} supports {st.supports:.2f} refutes {st.refutes:.2f}  "
+            f"{ev.document_id}{title} ({ev.language or '?'}, chars {ev.sentence.start}-{ev.sentence.end})"
+        )
+        if ev.url:
+            click.echo(f"     {ev.url}")
+        click.echo(f"     {_highlight(ev)}")
+        for problem in ev.consistency.mismatches:
+            click.echo(f"     differs: {problem}")
+    click.echo(f"\n({result.took_ms:.0f} ms)")
+
+
+def _claims_options(func):
+    func = click.option(
+        "--claims-file",
+        type=click.File("r", encoding="utf-8"),
+        default=None,
+        help="File of claims, one a line (or JSON objects with a \"claim\" key); '-' reads stdin. "
+        "Writes one JSON object a line.",
+    )(func)
+    func = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (the API's JSON shape).")(func)
+    func = click.option("-k", "--top-k", type=int, default=None, help="Evidence passages per claim (default 5).")(func)
+    return index_dir_option(func)
+
+
+def _open(index_dir: Path | None):
     from service.lookup import ClaimLookup
     from service.runtime import configure_threads
 
-    if (claim is None) == (claims_file is None):
-        raise CLIError("give either a CLAIM or --claims-file (not both)", 2)
     settings = make_settings(index_dir)
     configure_threads(settings.threads)
-    lookup = ClaimLookup.open(settings)
+    return ClaimLookup.open(settings)
+
+
+def _bad_line(number: int, exc: FactCheckError) -> dict:
+    info = describe(exc)
+    click.echo(f"Warning: line {number}: {info.message}", err=True)
+    return {"ok": False, "line": number, "code": info.code, "error": info.message}
+
+
+@click.command(name="check")
+@click.argument("claim", required=False)
+@_claims_options
+@click.option("--language", default=None, help="The claim's language (ISO 639-1, e.g. de); detected when not given.")
+@handle_errors
+def check(
+    claim: str | None, index_dir: Path | None, top_k: int | None, as_json: bool, claims_file, language: str | None
+) -> None:
+    """Check CLAIM (any language): a verdict, its confidence and the evidence for and against it.
+
+    \b
+    Verdicts: SUPPORTED, REFUTED, CONFLICTING (strong evidence both ways, from different
+    documents) and NOT_ENOUGH_INFO. Each piece of evidence has its stance and the sentence cited.
+    With --claims-file, the claims are checked in batches (one model call per batch).
+    """
+    if (claim is None) == (claims_file is None):
+        raise CLIError("give either a CLAIM or --claims-file (not both)", 2)
+    lookup = _open(index_dir)
+    if claims_file is None:
+        result = lookup.verify(claim, top_k, language)
+        click.echo(result.model_dump_json()) if as_json else print_verdict(result)
+        return
+    from service.lookup import validate_claim
+
+    failures = 0
+    pending: list[tuple[int, str | dict]] = []  # in line order: a claim to check, or a bad line's answer
+
+    def flush() -> None:
+        # one batch of claims, then every pending line in order: output streams, batch by batch
+        good = [c for _, c in pending if isinstance(c, str)]
+        results = iter(lookup.verify_batch(good, top_k, language).results if good else [])
+        for _, item in pending:
+            out = next(results).model_dump() if isinstance(item, str) else item
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        pending.clear()
+
+    for number, item in _read_claims(claims_file):
+        try:
+            if isinstance(item, Exception):
+                raise item
+            pending.append((number, validate_claim(item, lookup.settings)))
+        except FactCheckError as exc:
+            failures += 1
+            pending.append((number, _bad_line(number, exc)))
+        if sum(isinstance(c, str) for _, c in pending) >= lookup.settings.max_batch_claims:
+            flush()
+    flush()
+    if failures:
+        raise CLIError(f"{failures} claim(s) could not be checked (see warnings)", 2)
+
+
+@click.command(name="search")
+@click.argument("claim", required=False)
+@_claims_options
+@handle_errors
+def search(claim: str | None, index_dir: Path | None, top_k: int | None, as_json: bool, claims_file) -> None:
+    """Find the passages most similar to CLAIM: retrieval only, no stance and no verdict."""
+    if (claim is None) == (claims_file is None):
+        raise CLIError("give either a CLAIM or --claims-file (not both)", 2)
+    lookup = _open(index_dir)
     if claims_file is None:
         result = lookup.lookup(claim, top_k)
-        if as_json:
-            click.echo(result.model_dump_json())
-        else:
-            _print_human(result)
+        click.echo(result.model_dump_json()) if as_json else print_search(result)
         return
     failures = 0
     for number, item in _read_claims(claims_file):
@@ -84,9 +180,7 @@ def check(claim: str | None, index_dir: Path | None, top_k: int | None, as_json:
             out = lookup.lookup(item, top_k).model_dump()
         except FactCheckError as exc:
             failures += 1
-            info = describe(exc)
-            out = {"ok": False, "line": number, "code": info.code, "error": info.message}
-            click.echo(f"Warning: line {number}: {info.message}", err=True)
+            out = _bad_line(number, exc)
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     if failures:
         raise CLIError(f"{failures} claim(s) could not be checked (see warnings)", 2)

@@ -69,3 +69,7 @@ def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def is_stdout_terminal() -> bool:
+    return sys.stdout.isatty()

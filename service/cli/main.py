@@ -7,14 +7,15 @@ from pathlib import Path
 
 import click
 
-from service.cli.check_cmd import check
+from service.cli.check_cmd import check, search
 from service.cli.common import handle_errors, index_dir_option, make_settings
+from service.cli.eval_cmd import eval_
 from service.cli.index_cmd import index_group
 from service.cli.nli_cmd import nli
 
 SAMPLE_CLAIMS = [
     "Belarusian access to NATO HQ restricted",
-    "NATO-Gipfel am 14. Juni in Madrid",
+    "Der NATO-Gipfel 2021 fand in Madrid statt",
     "Russia will form about 20 new military units in its Western Military District",
 ]
 
@@ -60,9 +61,9 @@ def serve(index_dir: Path | None, host: str, port: int) -> None:
 @click.option("--rebuild", is_flag=True, help="Rebuild the index even if one exists.")
 @handle_errors
 def demo(index_dir: Path | None, rebuild: bool) -> None:
-    """Index the bundled sample corpus (once) and check a few sample claims."""
+    """Index the bundled sample corpus (once) and check a few sample claims: verdict and evidence."""
     from index.build import build_index
-    from service.cli.check_cmd import _print_human
+    from service.cli.check_cmd import print_verdict
     from service.lookup import ClaimLookup
     from service.pipelines import build_config
     from service.runtime import configure_threads
@@ -80,11 +81,13 @@ def demo(index_dir: Path | None, rebuild: bool) -> None:
         )
     lookup = ClaimLookup.open(settings)
     for claim in SAMPLE_CLAIMS:
-        _print_human(lookup.lookup(claim, 3))
+        print_verdict(lookup.verify(claim, 3))
         click.echo("-" * 72)
     click.echo(f"Next: factcheck serve --index-dir {settings.index_dir}   (API docs at http://127.0.0.1:8000/docs)")
 
 
 cli.add_command(index_group)
 cli.add_command(check)
+cli.add_command(search)
+cli.add_command(eval_)
 cli.add_command(nli)

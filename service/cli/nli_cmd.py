@@ -59,15 +59,7 @@ def nli(pairs_file, model: str | None) -> None:
         except ValueError as exc:
             items.append((number, str(exc)))
     good = [(n, p) for n, p in items if isinstance(p, tuple)]
-    scorer = StanceScorer(
-        model=settings.stance_model,
-        cache_dir=settings.model_cache_dir,
-        batch_size=settings.stance_batch_size,
-        quantize=settings.stance_quantize,
-        backend=settings.stance_backend,
-        precision=settings.stance_precision,
-        threads=settings.threads,
-    )
+    scorer = StanceScorer.from_settings(settings)
     result = scorer.run([p[0] for _, p in good], [p[1] for _, p in good]) if good else {"scores": [], "labels": []}
     answers = {
         n: {"label": lab, "scores": sc}

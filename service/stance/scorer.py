@@ -75,7 +75,7 @@ class StanceScorer:
             raise ValueError(f"quantize means int8, which contradicts precision {precision!r}")
         if quantize:
             precision = "int8"
-        choose_runtime(backend, precision, amx=False)  # refuses unknown names before any model loads
+        choose_runtime(backend, precision, bf16=False)  # refuses unknown names before any model loads
         self.model = model
         self.cache_dir = cache_dir
         self.temperature = temperature
@@ -89,6 +89,8 @@ class StanceScorer:
         self._classifier = None
         self._order: list[int] | None = None
         self._lock = threading.Lock()
+        # one call at a time: the fast tokenizer and the runtimes are not safe to share between threads
+        self._call_lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the model once; later calls do nothing."""
@@ -164,11 +166,25 @@ class StanceScorer:
         self.warm_up()
         if not premises:
             return np.zeros((0, 3), dtype=np.float32)
-        raw = self._classifier.logits(premises, hypotheses, self.batch_size)
+        with self._call_lock:
+            raw = self._classifier.logits(premises, hypotheses, self.batch_size)
         return np.asarray(raw, dtype=np.float32)[:, self._order]
 
     def probabilities(self, premises: list[str], hypotheses: list[str]) -> np.ndarray:
         return softmax(self.logits(premises, hypotheses) / float(self.temperature or 1.0))
+
+    @classmethod
+    def from_settings(cls, settings) -> StanceScorer:
+        """The scorer the settings describe (``service.settings.Settings``)."""
+        return cls(
+            model=settings.stance_model,
+            cache_dir=settings.model_cache_dir,
+            batch_size=settings.stance_batch_size,
+            quantize=settings.stance_quantize,
+            backend=settings.stance_backend,
+            precision=settings.stance_precision,
+            threads=settings.threads,
+        )
 
     @component.output_types(scores=list[dict[str, float]], labels=list[str])
     def run(self, premises: list[str], hypotheses: list[str]) -> dict:

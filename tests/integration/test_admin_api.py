@@ -95,14 +95,14 @@ def test_a_document_job_reports_progress_and_the_service_swaps_to_its_version(ad
     assert result["added"] == 1 and result["embedded"] == 1 and result["reused"] == result["passages"] - 1
     assert result["version"] == result["serving"] == "v000002"
     assert job["progress"]["elapsed_s"] > 0 and job["started_at"] and job["finished_at"]
-    top = admin_client.post("/v1/claims/verify", json={"claim": "capital of Norway", "top_k": 1}).json()
+    top = admin_client.post("/v1/claims/search", json={"claim": "capital of Norway", "top_k": 1}).json()
     assert top["evidence"][0]["document_id"] == "oslo"
 
     resp = admin_client.delete("/v1/documents/oslo", headers=AUTH)
     job = wait_for_job(admin_client, resp.json()["job_id"], AUTH)
     assert job["state"] == "succeeded" and job["result"]["removed"] == 1 and job["result"]["embedded"] == 0
     assert admin_client.get("/v1/index").json()["version"] == "v000003"
-    top = admin_client.post("/v1/claims/verify", json={"claim": "capital of Norway", "top_k": 1}).json()
+    top = admin_client.post("/v1/claims/search", json={"claim": "capital of Norway", "top_k": 1}).json()
     assert top["evidence"][0]["document_id"] != "oslo"
 
 

@@ -23,11 +23,24 @@ def run(monkeypatch, settings_factory):
 def test_check_human_and_json(run, sample_index):
     res = run("check", "--index-dir", str(sample_index), "-k", "2", "Belarusian access to NATO HQ restricted")
     assert res.exit_code == 0, res.output
-    assert "1. [" in res.output and "2. [" in res.output and "Belarus" in res.output
+    first, *rest = res.output.splitlines()
+    assert first.startswith("SUPPORTED  (confidence ") and first.endswith("Belarusian access to NATO HQ restricted")
+    assert "\n  1. SUPPORTS" in res.output and "\n  2. " in res.output
+    assert "»" in res.output and "«" in res.output  # the cited sentence, marked inside its passage
     res = run("check", "--index-dir", str(sample_index), "--json", "NATO summit 14 June Brussels")
     assert res.exit_code == 0, res.output
     body = json.loads(res.output)
     assert len(body["evidence"]) == 5 and body["evidence"][0]["rank"] == 1
+    assert body["verdict"] in ("SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO")
+    assert {"stance", "sentence", "consistency"} <= set(body["evidence"][0])
+
+
+def test_search_is_retrieval_only(run, sample_index):
+    res = run("search", "--index-dir", str(sample_index), "-k", "2", "Belarusian access to NATO HQ restricted")
+    assert res.exit_code == 0, res.output
+    assert "1. [" in res.output and "2. [" in res.output and "Belarus" in res.output
+    body = json.loads(run("search", "--index-dir", str(sample_index), "--json", "NATO").output)
+    assert len(body["evidence"]) == 5 and "verdict" not in body
 
 
 def test_claims_file_answers_good_lines_and_names_bad_ones(run, sample_index, tmp_path):
@@ -40,7 +53,8 @@ def test_claims_file_answers_good_lines_and_names_bad_ones(run, sample_index, tm
     lines = [json.loads(x) for x in res.stdout.splitlines()]
     assert len(lines) == 4
     assert lines[0]["claim"] == "Belarusian access to NATO HQ restricted" and len(lines[0]["evidence"]) == 1
-    assert lines[1]["claim"] == "NATO-Gipfel in Brüssel"
+    assert lines[0]["verdict"] == "SUPPORTED"
+    assert lines[1]["claim"] == "NATO-Gipfel in Brüssel" and "verdict" in lines[1]
     assert lines[2] == {"ok": False, "line": 3, "code": "invalid_request", "error": "claim is empty"}
     assert lines[3]["ok"] is False and "invalid JSON" in lines[3]["error"]
     assert "2 claim(s) could not be checked" in res.stderr
@@ -102,5 +116,6 @@ def test_build_of_an_empty_corpus_fails_clearly(run, tmp_path):
 def test_help_is_helpful(run):
     res = run("--help")
     assert res.exit_code == 0 and "index" in res.output and "check" in res.output and "serve" in res.output
+    assert "search" in res.output and "eval" in res.output
     res = run("index", "build", "--help")
     assert "--corpus" in res.output and "--index-dir" in res.output

@@ -42,7 +42,8 @@ def split(docs: dict[str, str]) -> set[tuple[str, str]]:
 
 
 def digests(folder) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 @pytest.fixture()
@@ -81,7 +82,9 @@ def test_update_embeds_only_new_and_changed_documents(run, tmp_path, tiny_corpor
     assert report["embedded"] == len(new_passages) and report["reused"] == len(split(TINY_V2)) - len(new_passages)
     # counted where the model is called: the update's own embeddings, then the verification queries
     assert len(embedded_texts) == report["embedded"] + report["verify_embedded"]
-    assert {t.removeprefix("passage: ") for t in embedded_texts[: report["embedded"]]} == {c for _, c in new_passages}
+    # what the model read: prefix, title, then the passage (titles are embedded with the text)
+    texts = {t.removeprefix("passage: ").split("\n", 1)[1] for t in embedded_texts[: report["embedded"]]}
+    assert texts == {c for _, c in new_passages}
 
     res = run("check", "--index-dir", root, "--json", "-k", "1", "What is the capital of Norway?")
     assert json.loads(res.stdout)["evidence"][0]["document_id"] == "oslo"
@@ -145,7 +148,7 @@ def test_kill_9_during_a_build_leaves_the_old_index_answering(tmp_path, tiny_roo
 
     with TestClient(create_app(settings)) as client:  # the next start cleans up
         assert layout.debris(tiny_root) == []
-        resp = client.post("/v1/claims/verify", json={"claim": "capital of Austria", "top_k": 1})
+        resp = client.post("/v1/claims/search", json={"claim": "capital of Austria", "top_k": 1})
         assert resp.status_code == 200 and resp.json()["evidence"][0]["document_id"] == "vienna"
         assert client.get("/v1/index").json()["version"] == old_version
 
@@ -165,7 +168,7 @@ def test_a_damaged_current_version_is_refused_and_the_last_good_one_served(
         info = client.get("/v1/index").json()
         assert info["loaded"] and info["version"] == "v000001"
         assert "vectors.faiss is damaged (checksum mismatch)" in info["refused_versions"]["v000002"]
-        resp = client.post("/v1/claims/verify", json={"claim": "capital of France", "top_k": 1})
+        resp = client.post("/v1/claims/search", json={"claim": "capital of France", "top_k": 1})
         assert resp.json()["evidence"][0]["document_id"] == "paris"  # v1 still has paris
 
     res = run("index", "status", "--index-dir", tiny_root)
@@ -187,7 +190,7 @@ def test_a_cli_build_is_swapped_into_the_running_service(run, tiny_root, tiny_co
         while client.get("/v1/index").json()["version"] != "v000002":
             assert time.monotonic() < deadline, "the service did not swap to the new version"
             time.sleep(0.2)
-        resp = client.post("/v1/claims/verify", json={"claim": "capital of Norway", "top_k": 1})
+        resp = client.post("/v1/claims/search", json={"claim": "capital of Norway", "top_k": 1})
         assert resp.json()["evidence"][0]["document_id"] == "oslo"
 
 

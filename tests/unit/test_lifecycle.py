@@ -93,16 +93,17 @@ def test_update_embeds_only_new_and_changed_documents(tmp_path, built, corpus_v1
     report = update_index(write_corpus(tmp_path / "v2.jsonl", v2, {"d": "A new title"}), built, config(emb))
 
     assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 2)
-    expected = len(passages_of(v2["b"], "b")) + len(passages_of(v2["e"], "e"))
-    assert report.embedded == expected == 5
+    # d's text is unchanged but its title is new, and titles are embedded with the passages
+    expected = len(passages_of(v2["b"], "b")) + len(passages_of(v2["e"], "e")) + len(passages_of(v2["d"], "d"))
+    assert report.embedded == expected == 8
     assert emb.embedded == report.embedded + report.checked  # counted at the embedder, not only in the report
-    assert report.reused == 6 and report.version == "v000002" and report.previous == "v000001"
+    assert report.reused == 3 and report.version == "v000002" and report.previous == "v000001"
 
     after = FaissDocumentStore.load(built)
     assert after.version == "v000002" and set(after.sources) == {"a", "b", "d", "e"}
     assert all(p.meta["doc_id"] != "c" for p in after.filter_documents())
-    assert after.passage("d#0").meta["title"] == "A new title"  # metadata follows, no embedding needed
-    for pid in ("a#0", "a#2", "d#1"):  # copied vectors are bit-identical
+    assert after.passage("d#0").meta["title"] == "A new title"
+    for pid in ("a#0", "a#2"):  # copied vectors are bit-identical
         np.testing.assert_array_equal(after.passage_vector(pid), before.passage_vector(pid))
     hit = after.embedding_retrieval(emb.embed(after.passage("e#1").content), top_k=1)[0]
     assert hit.id == "e#1"
@@ -180,7 +181,7 @@ def test_a_version_that_was_never_switched_to_is_not_served(tmp_path, built, cor
 
 
 def test_a_killed_build_leaves_debris_that_the_next_start_removes(tmp_path, built):
-    before = {p.name: p.read_bytes() for p in layout.current_dir(built).iterdir()}
+    before = {p.relative_to(built): p.read_bytes() for p in layout.current_dir(built).rglob("*") if p.is_file()}
     staging = layout.make_staging(built, "v000002")
     (staging / VECTORS).write_bytes(b"half a file")
     (built / ".CURRENT.tmp123").write_text("v000002")
@@ -190,7 +191,8 @@ def test_a_killed_build_leaves_debris_that_the_next_start_removes(tmp_path, buil
     assert FaissDocumentStore.load(built).version == "v000001"
     assert sorted(p.name for p in clean_debris(built)) == [".CURRENT.tmp123", staging.name]
     assert layout.debris(built) == [] and (built / layout.LOCK).exists()
-    assert {p.name: p.read_bytes() for p in layout.current_dir(built).iterdir()} == before
+    after = {p.relative_to(built): p.read_bytes() for p in layout.current_dir(built).rglob("*") if p.is_file()}
+    assert after == before
 
 
 class _Liar(HashingDocumentEmbedder):

@@ -8,21 +8,21 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize(
-    ("backend", "precision", "amx", "expected"),
+    ("backend", "precision", "bf16", "expected"),
     [
         ("auto", "auto", True, ("torch", "bf16")),
         ("auto", "auto", False, ("onnx", "fp32")),
         ("torch", "auto", True, ("torch", "bf16")),
         ("torch", "auto", False, ("torch", "fp32")),
-        ("onnx", "auto", True, ("onnx", "fp32")),  # onnx named: AMX does not move it to torch
+        ("onnx", "auto", True, ("onnx", "fp32")),  # onnx named: bf16 hardware does not move it to torch
         ("auto", "int8", True, ("onnx", "int8")),  # per-channel int8 lives on ONNX Runtime
-        ("auto", "bf16", False, ("torch", "bf16")),  # asked for: honoured even without AMX
+        ("auto", "bf16", False, ("torch", "bf16")),  # asked for: honoured even without bf16 hardware
         ("auto", "fp32", True, ("onnx", "fp32")),
         ("torch", "int8", False, ("torch", "int8")),
     ],
 )
-def test_auto_resolves_by_hardware(backend, precision, amx, expected):
-    runtime = choose_runtime(backend, precision, amx=amx)
+def test_auto_resolves_by_hardware(backend, precision, bf16, expected):
+    runtime = choose_runtime(backend, precision, bf16=bf16)
     assert isinstance(runtime, Runtime)
     assert (runtime.backend, runtime.precision) == expected
 
@@ -37,7 +37,7 @@ def test_auto_resolves_by_hardware(backend, precision, amx, expected):
 )
 def test_impossible_runtimes_are_refused(backend, precision, message):
     with pytest.raises(ValueError, match=message):
-        choose_runtime(backend, precision, amx=True)
+        choose_runtime(backend, precision, bf16=True)
 
 
 def test_scorer_refuses_before_loading_anything():

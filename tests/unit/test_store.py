@@ -108,3 +108,37 @@ def test_wrong_dimension_is_rejected():
     store = FaissDocumentStore(DIM)
     with pytest.raises(ValueError, match="dim"):
         store.write_documents([Document(id="x", content="x", embedding=[0.1, 0.2])])
+
+
+def test_every_file_the_manifest_lists_is_checked(tmp_path):
+    folder = tmp_path / "idx"
+    make_store().save(folder, manifest())
+    listed = [name for name in Manifest.read(folder).checksums if "/" in name]
+    assert listed and all((folder / name).is_file() for name in listed)
+    man = Manifest.read(folder)
+    (folder / "extra.bin").write_bytes(b"abc")
+    man.checksums["extra.bin"] = "0" * 64
+    man.write(folder)
+    with pytest.raises(IndexCorruptError, match="extra.bin is damaged"):
+        FaissDocumentStore.load(folder)
+    (folder / "extra.bin").unlink()
+    with pytest.raises(IndexCorruptError, match="extra.bin is missing"):
+        FaissDocumentStore.load(folder)
+
+
+def test_a_listed_file_outside_the_index_is_refused(tmp_path):
+    folder = tmp_path / "idx"
+    make_store().save(folder, manifest())
+    (tmp_path / "outside").write_text("x")
+    man = Manifest.read(folder)
+    man.checksums["../outside"] = ""
+    man.write(folder)
+    with pytest.raises(IndexCorruptError, match="outside the index"):
+        FaissDocumentStore.load(folder)
+
+
+def test_passages_without_language_or_title_get_a_bm25_index(tmp_path):
+    store = make_store()
+    store.save(tmp_path / "idx", manifest())
+    loaded = FaissDocumentStore.load(tmp_path / "idx")
+    assert [d.id for d in loaded.bm25_retrieval("passage 3", top_k=1)] == ["d3#0"]

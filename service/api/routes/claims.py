@@ -5,16 +5,47 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.api.auth import ReaderDep
 from service.api.deps import LookupDep
-from service.schemas import ErrorResponse, VerifyRequest, VerifyResponse
+from service.schemas import (
+    BatchVerifyRequest,
+    BatchVerifyResponse,
+    ErrorResponse,
+    SearchRequest,
+    SearchResponse,
+    VerifyRequest,
+    VerifyResponse,
+)
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReaderDep])
 _ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 422, 503)}
 
 
-@router.post("/verify", response_model=VerifyResponse, responses=_ERRORS, summary="Find evidence for one claim")
+@router.post("/verify", response_model=VerifyResponse, responses=_ERRORS, summary="Check one claim")
 async def verify_claim(body: VerifyRequest, lookup: LookupDep) -> VerifyResponse:
-    """Rank the passages of the reference corpus by how closely they bear on the claim.
+    """Check a claim against the reference corpus.
 
-    Each passage comes with its document, title, URL, language and character offsets.
+    The answer is a verdict (SUPPORTED, REFUTED, CONFLICTING or NOT_ENOUGH_INFO) with the
+    probability that it is right, and the evidence it rests on: each passage with its stance
+    (supports, refutes, neutral, with the three probabilities), the exact sentence cited (offsets
+    into the document), its document, title, URL and language, and a check of the numbers, dates
+    and places the claim and the sentence name.
     """
+    return await run_in_threadpool(lookup.verify, body.claim, body.top_k, body.language)
+
+
+@router.post(
+    "/verify-batch",
+    response_model=BatchVerifyResponse,
+    responses=_ERRORS,
+    summary="Check many claims in one pass",
+)
+async def verify_batch(body: BatchVerifyRequest, lookup: LookupDep) -> BatchVerifyResponse:
+    """Check up to FACTCHECK_MAX_BATCH_CLAIMS claims: one embedding call and one stance call for
+    all of them. Each result is what /v1/claims/verify answers for that claim."""
+    return await run_in_threadpool(lookup.verify_batch, body.claims, body.top_k, body.language)
+
+
+@router.post("/search", response_model=SearchResponse, responses=_ERRORS, summary="Find passages similar to a claim")
+async def search_claim(body: SearchRequest, lookup: LookupDep) -> SearchResponse:
+    """Retrieval only: the passages closest in meaning to the claim, ranked by cosine similarity,
+    with no stance and no verdict."""
     return await run_in_threadpool(lookup.lookup, body.claim, body.top_k)

@@ -1,0 +1,124 @@
+"""Fitting the verdict rule and its confidence out of fold, from claim records (no model runs).
+
+- ``fit_rule``: coordinate descent over the rule's thresholds and relevance ramp, maximising
+  macro-F1 on the training claims.
+- ``fit_calibration``: one logistic curve per verdict, P(correct | deciding score).
+- ``aggregator_features`` / ``fit_aggregator``: the learned alternative, a multinomial logistic
+  regression over per-claim features (strongest support and refutation, cosine, consistency,
+  number of distinct sources), for the comparison the benchmark prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from service.evaluation.metrics import LABELS, macro_f1
+from service.evaluation.runner import ClaimRecord, item_from_record
+from service.verify.verdict import VerdictParams, decide, relevance
+
+GRID = {
+    "support_threshold": [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
+    "refute_threshold": [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
+    "conflict_threshold": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
+    "relevance_low": [0.70, 0.74, 0.77, 0.80, 0.82],
+    "relevance_high": [0.80, 0.83, 0.86, 0.89],
+}
+
+
+def items_of(records: list[ClaimRecord]) -> list[list]:
+    return [[item_from_record(e) for e in r.evidence] for r in records]
+
+
+def predict(items: list[list], params: VerdictParams) -> list[str]:
+    return [decide(it, params).verdict for it in items]
+
+
+def fit_rule(
+    items: list[list], labels: list[str], start: VerdictParams | None = None, rounds: int = 2
+) -> VerdictParams:
+    best = replace(start or VerdictParams())
+    best_f1 = macro_f1(labels, predict(items, best))
+    for _ in range(rounds):
+        for name, values in GRID.items():
+            for value in values:
+                trial = replace(best, **{name: value})
+                if trial.relevance_high <= trial.relevance_low:
+                    continue
+                f1 = macro_f1(labels, predict(items, trial))
+                if f1 > best_f1 + 1e-9:
+                    best, best_f1 = trial, f1
+    return best
+
+
+def fit_calibration(items: list[list], labels: list[str], params: VerdictParams) -> dict[str, tuple[float, float]]:
+    from sklearn.linear_model import LogisticRegression
+
+    out: dict[str, tuple[float, float]] = {}
+    decided = [decide(it, params) for it in items]
+    for verdict in LABELS:
+        xs = [[d.deciding] for d in decided if d.verdict == verdict]
+        ys = [int(d.verdict == y) for d, y in zip(decided, labels, strict=True) if d.verdict == verdict]
+        if len(xs) < 10 or len(set(ys)) < 2:
+            rate = (sum(ys) + 1) / (len(ys) + 2)  # too few to fit a slope: the smoothed hit rate
+            out[verdict] = (0.0, float(np.log(rate / (1 - rate))))
+            continue
+        model = LogisticRegression(C=1.0).fit(np.asarray(xs), np.asarray(ys))
+        slope, intercept = float(model.coef_[0][0]), float(model.intercept_[0])
+        if slope <= 0:  # a stronger score never makes a verdict less likely right: no signal, use the rate
+            rate = (sum(ys) + 1) / (len(ys) + 2)
+            slope, intercept = 0.0, float(np.log(rate / (1 - rate)))
+        out[verdict] = (slope, intercept)
+    return out
+
+
+def aggregator_features(items: list, params: VerdictParams) -> list[float]:
+    rel = [relevance(i, params) for i in items] or [0.0]
+    e = [i.max_entailment for i in items] or [0.0]
+    c = [i.max_contradiction for i in items] or [0.0]
+    cos = [i.candidate.dense_score for i in items] or [0.0]
+    mism = [
+        1.0 if (i.extra.get("refute_consistency") is not None and i.extra["refute_consistency"].score < 0) else 0.0
+        for i in items
+    ] or [0.0]
+    docs_e = {i.candidate.passage.meta.get("doc_id") for i in items if i.max_entailment >= 0.5}
+    docs_c = {i.candidate.passage.meta.get("doc_id") for i in items if i.max_contradiction >= 0.5}
+    ew = [a * r for a, r in zip(e, rel, strict=True)]
+    cw = [a * r for a, r in zip(c, rel, strict=True)]
+    top = int(np.argmax(cos))
+    return [
+        max(e),
+        max(c),
+        max(ew),
+        max(cw),
+        min(max(ew), max(cw)),
+        max(cos),
+        float(np.mean(cos)),
+        e[top],
+        c[top],
+        mism[top],
+        float(np.mean(mism)),
+        len(docs_e),
+        len(docs_c),
+    ]
+
+
+def fit_aggregator(items: list[list], labels: list[str], params: VerdictParams):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.asarray([aggregator_features(it, params) for it in items])
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced"))
+    return model.fit(x, labels)
+
+
+def aggregator_predict(model, items: list[list], params: VerdictParams) -> tuple[list[str], np.ndarray]:
+    x = np.asarray([aggregator_features(it, params) for it in items])
+    probs = model.predict_proba(x)
+    classes = list(model.classes_)
+    full = np.zeros((len(items), len(LABELS)))
+    for j, label in enumerate(classes):
+        full[:, LABELS.index(label)] = probs[:, j]
+    return [classes[i] for i in probs.argmax(axis=1)], full

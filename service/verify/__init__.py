@@ -1,0 +1,1 @@
+"""Claim verification: claim -> retrieve -> sentence windows -> stance -> verdict."""

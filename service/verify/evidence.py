@@ -1,0 +1,145 @@
+"""From scored windows to evidence: what each passage says of the claim, and the sentence to cite.
+
+The stance model's raw output is corrected with what it is known to get wrong, before any
+passage is judged:
+
+- a window that quotes the claim under test ("Claim: ...", "Behauptung: ...") is how a fact-check
+  introduces a claim, not support for it: its entailment counts as neutral;
+- a two-sentence window exists to complete a claim's support across a sentence break; the model
+  over-reads contradiction in longer premises that add information, so such a window never
+  contradicts more than its own single sentences do;
+- a number, date or place of the claim that the window states differently moves the window's
+  entailment towards contradiction ("summit on 15 June" read as entailed by "on 14 June"), and
+  when the window otherwise names what the claim names (it is about the same event), some of its
+  neutral mass too: the model often shrugs at "handed over in May 2017" against "in May 2019";
+- a window that states every detail the claim gives the same way (at least two of numbers, dates
+  and names agree, none differs) moves some of its contradiction towards entailment: the model
+  over-reads contradiction when a headline-style claim meets a longer sentence that adds detail.
+
+Each passage then keeps its strongest support and its strongest refutation, each with its
+window; the more decisive of the two is the sentence cited.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+from haystack import component
+
+from service.verify.consistency import check
+from service.verify.types import Candidate, ScoredCandidate, Window
+from service.verify.verdict import VerdictParams
+
+# How fact-checks and reports introduce the claim they examine, in de, en, fr, es.
+QUOTED_CLAIM = re.compile(
+    r"^\W*(?:claim|the claim|behauptung|die behauptung|affirmation|l'affirmation|afirmación|la afirmación|"
+    r"aussage|rumou?r|gerücht|viral(?:e)? (?:posts?|beiträge?)[^:]{0,40}|it is claimed|es wird behauptet|"
+    r"on prétend|se afirma)\s*[:—–-]",
+    re.IGNORECASE,
+)
+
+
+def is_quoted_claim(text: str) -> bool:
+    return QUOTED_CLAIM.match(text) is not None
+
+
+def adjust_window(
+    window: Window, probs: np.ndarray, single_c: float | None, consistency, params: VerdictParams
+) -> tuple[float, float, float]:
+    """A window's (entailment, neutral, contradiction) after the corrections in the module docstring."""
+    e, n, c = (float(x) for x in probs)
+    if window.sentences > 1 and single_c is not None and c > single_c:
+        n, c = n + c - single_c, single_c
+    if is_quoted_claim(window.text):
+        n, e = n + e, 0.0
+    if consistency is None:
+        return e, n, c
+    fields = (consistency.numbers, consistency.dates, consistency.entities)
+    if min(fields) < 0:
+        moved = e * params.mismatch_transfer
+        e, c = e - moved, c + moved
+        if max(fields) > 0:
+            moved = n * params.mismatch_neutral_transfer
+            n, c = n - moved, c + moved
+    elif sum(1 for f in fields if f > 0) >= 2:
+        moved = c * params.match_transfer
+        c, e = c - moved, e + moved
+    return e, n, c
+
+
+def judge_passages(
+    claim: str,
+    language: str | None,
+    candidates: list[Candidate],
+    windows: list[Window],
+    probs: np.ndarray,
+    params: VerdictParams,
+) -> list[ScoredCandidate]:
+    """One :class:`ScoredCandidate` per candidate that has a window."""
+    single_c: dict[tuple[int, int], float] = {}
+    for w, p in zip(windows, probs, strict=True):
+        if w.sentences == 1:
+            single_c[(w.candidate, w.start)] = float(p[2])
+    best_e: dict[int, tuple[tuple[float, float, float], Window, object]] = {}
+    best_c: dict[int, tuple[tuple[float, float, float], Window, object]] = {}
+    counts: dict[int, int] = {}
+    for w, p in zip(windows, probs, strict=True):
+        counts[w.candidate] = counts.get(w.candidate, 0) + 1
+        cand_lang = candidates[w.candidate].passage.meta.get("language")
+        cons = check(claim, w.text, language, cand_lang)
+        parts = [v for (ci, start), v in single_c.items() if ci == w.candidate and w.start <= start < w.end]
+        adj = adjust_window(w, p, max(parts) if parts else None, cons, params)
+        if w.candidate not in best_e or adj[0] > best_e[w.candidate][0][0]:
+            best_e[w.candidate] = (adj, w, cons)
+        if w.candidate not in best_c or adj[2] > best_c[w.candidate][0][2]:
+            best_c[w.candidate] = (adj, w, cons)
+    out = []
+    for i, cand in enumerate(candidates):
+        if i not in best_e:  # a passage with no text: nothing to judge
+            continue
+        sup, ref = best_e[i], best_c[i]
+        cited = sup if sup[0][0] >= ref[0][2] else ref
+        out.append(
+            ScoredCandidate(
+                cand,
+                cited[1],
+                cited[0],
+                consistency=cited[2],
+                windows_scored=counts[i],
+                max_entailment=sup[0][0],
+                max_contradiction=ref[0][2],
+                extra={"support_consistency": sup[2], "refute_consistency": ref[2]},
+            )
+        )
+    return out
+
+
+@component
+class PassageJudge:
+    """For each claim, its candidates with their corrected stance and cited window."""
+
+    def __init__(self, params: VerdictParams | None = None) -> None:
+        self.params = params
+
+    def warm_up(self) -> None:
+        if self.params is None:
+            self.params = VerdictParams.load()
+
+    @component.output_types(scored=list[list[ScoredCandidate]], ms=float)
+    def run(
+        self,
+        claims: list[str],
+        languages: list[str | None],
+        candidates: list[list[Candidate]],
+        windows: list[list[Window]],
+        probs: list[np.ndarray],
+    ) -> dict:
+        started = time.perf_counter()
+        self.warm_up()
+        out = [
+            judge_passages(claim, lang, cands, ws, p, self.params)
+            for claim, lang, cands, ws, p in zip(claims, languages, candidates, windows, probs, strict=True)
+        ]
+        return {"scored": out, "ms": (time.perf_counter() - started) * 1000}

@@ -1,0 +1,53 @@
+"""Retrieval steps of the verify pipeline: dense (FAISS) and lexical (BM25) hits for a batch of claims."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from haystack import Document, component
+
+from index.store import FaissDocumentStore
+
+
+def _check_depth(depth: int) -> int:
+    if depth <= 0:
+        raise ValueError(f"depth must be greater than 0, got {depth}")
+    return depth
+
+
+@component
+class DenseRetriever:
+    """The ``depth`` passages nearest to each embedded claim, in one FAISS search for the batch."""
+
+    def __init__(self, document_store: FaissDocumentStore, depth: int = 30) -> None:
+        self.document_store = document_store
+        self.depth = _check_depth(depth)
+
+    @component.output_types(hits=list[list[Document]], embeddings=list[list[float]], ms=float)
+    def run(self, documents: list[Document], depth: int | None = None) -> dict:
+        started = time.perf_counter()
+        depth = _check_depth(self.depth if depth is None else depth)
+        vectors = [d.embedding for d in documents]
+        if any(v is None for v in vectors):
+            raise ValueError("every claim document needs an embedding; run the embedder first")
+        hits = []
+        if documents:
+            hits = self.document_store.embedding_retrieval_batch(np.asarray(vectors, dtype=np.float32), depth)
+        return {"hits": hits, "embeddings": vectors, "ms": (time.perf_counter() - started) * 1000}
+
+
+@component
+class LexicalRetriever:
+    """The ``depth`` best BM25 passages for each claim (none when the index was built without BM25)."""
+
+    def __init__(self, document_store: FaissDocumentStore, depth: int = 30) -> None:
+        self.document_store = document_store
+        self.depth = _check_depth(depth)
+
+    @component.output_types(hits=list[list[Document]], ms=float)
+    def run(self, claims: list[str], languages: list[str | None], depth: int | None = None) -> dict:
+        started = time.perf_counter()
+        depth = _check_depth(self.depth if depth is None else depth)
+        hits = self.document_store.bm25_retrieval_batch(claims, depth, languages) if claims else []
+        return {"hits": hits, "ms": (time.perf_counter() - started) * 1000}

@@ -1,0 +1,60 @@
+"""What flows between the verification steps: candidates, sentence windows and their stance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from haystack import Document
+
+
+@dataclass
+class Candidate:
+    """A passage retrieved for a claim, with what each retriever thought of it."""
+
+    passage: Document
+    dense_score: float  # cosine similarity of claim and passage (computed for BM25-only hits too)
+    fused_score: float  # reciprocal rank fusion of the dense and the BM25 ranks
+    dense_rank: int | None = None  # 1-based; None: not in the dense hits
+    bm25_rank: int | None = None
+    bm25_score: float | None = None
+
+
+def stance_label(e: float, n: float, c: float) -> str:
+    """The most likely of supports / neutral / refutes (ties go to supports, then refutes)."""
+    return "supports" if e >= max(n, c) else "refutes" if c >= max(e, n) else "neutral"
+
+
+@dataclass(frozen=True)
+class Window:
+    """One or two consecutive sentences of a candidate passage; offsets point into the document."""
+
+    candidate: int  # index into the claim's candidates
+    text: str
+    start: int
+    end: int
+    sentences: int
+
+
+@dataclass
+class ScoredCandidate:
+    """A candidate with the stance of its most decisive window and that window's consistency with the claim."""
+
+    candidate: Candidate
+    window: Window
+    probs: tuple[float, float, float]  # entailment, neutral, contradiction (calibrated)
+    consistency: object = None  # service.verify.consistency.Consistency
+    windows_scored: int = 0
+    rerank_score: float = 0.0
+    # the passage's strongest entailment and contradiction over all its windows: a fact-check
+    # quotes the false claim in one sentence and refutes it in the next
+    max_entailment: float = 0.0
+    max_contradiction: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def entailment(self) -> float:
+        return self.probs[0]
+
+    @property
+    def contradiction(self) -> float:
+        return self.probs[2]
