@@ -52,24 +52,29 @@ def fit_rule(
     return best
 
 
-def fit_calibration(items: list[list], labels: list[str], params: VerdictParams) -> dict[str, tuple[float, float]]:
+def fit_calibration(
+    items: list[list], labels: list[str], params: VerdictParams, weights: list[float] | None = None
+) -> dict[str, tuple[float, float]]:
+    """One logistic curve per verdict: P(right | deciding score), claims weighted by ``weights``."""
     from sklearn.linear_model import LogisticRegression
 
     out: dict[str, tuple[float, float]] = {}
     decided = [decide(it, params) for it in items]
+    w_all = weights or [1.0] * len(items)
     for verdict in LABELS:
-        xs = [[d.deciding] for d in decided if d.verdict == verdict]
-        ys = [int(d.verdict == y) for d, y in zip(decided, labels, strict=True) if d.verdict == verdict]
+        rows = [i for i, d in enumerate(decided) if d.verdict == verdict]
+        xs = [[decided[i].deciding] for i in rows]
+        ys = [int(labels[i] == verdict) for i in rows]
+        ws = [w_all[i] for i in rows]
+        rate = (sum(y * w for y, w in zip(ys, ws, strict=True)) + 1) / (sum(ws) + 2)
+        fallback = (0.0, float(np.log(rate / (1 - rate))))  # the smoothed hit rate, flat
         if len(xs) < 10 or len(set(ys)) < 2:
-            rate = (sum(ys) + 1) / (len(ys) + 2)  # too few to fit a slope: the smoothed hit rate
-            out[verdict] = (0.0, float(np.log(rate / (1 - rate))))
+            out[verdict] = fallback
             continue
-        model = LogisticRegression(C=1.0).fit(np.asarray(xs), np.asarray(ys))
+        model = LogisticRegression(C=1.0).fit(np.asarray(xs), np.asarray(ys), sample_weight=np.asarray(ws))
         slope, intercept = float(model.coef_[0][0]), float(model.intercept_[0])
-        if slope <= 0:  # a stronger score never makes a verdict less likely right: no signal, use the rate
-            rate = (sum(ys) + 1) / (len(ys) + 2)
-            slope, intercept = 0.0, float(np.log(rate / (1 - rate)))
-        out[verdict] = (slope, intercept)
+        # a stronger score never makes a verdict less likely right: a falling curve is noise
+        out[verdict] = (slope, intercept) if slope > 0 else fallback
     return out
 
 

@@ -206,7 +206,10 @@ def _write_version(
             raise ValueError(f"nothing to index: the new version of {root} would hold no document")
         reuse = incremental and vectors_reusable(base, config.model_name, config.passage_prefix, config.embed_titles)
         if incremental and base is not None and not reuse:
-            log.warning("version %s was built with another model, prefix or title setting: every passage is embedded", base.version)
+            log.warning(
+                "version %s was built with another model, prefix or title setting: every passage is embedded",
+                base.version,
+            )
         splitter = SentencePassageSplitter(config.sentences_per_passage, config.max_chars)
         progress.stage("planning")
         plan = plan_version(sources, base, splitter, reuse, config.embed_titles)

@@ -103,8 +103,8 @@ class VerifyResponse(BaseModel):
     verdict: Verdict
     confidence: float = Field(
         ...,
-        description="Probability that the verdict is right, from curves fitted on Climate-FEVER claims (see the "
-        "README: on news claims like the gold set's, it runs low).",
+        description="Probability that the verdict is right, from curves fitted on Climate-FEVER and news claims "
+        "(see the README for its calibration error).",
     )
     top_k: int
     evidence: list[VerifiedEvidence] = Field(

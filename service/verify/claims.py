@@ -21,6 +21,10 @@ class ClaimBatch:
     once cheaper than one by one.
     """
 
+    def warm_up(self) -> None:
+        """Load the language identifier now: its first use costs half a second."""
+        detect_language("warm up the language identifier")
+
     @component.output_types(documents=list[Document], claims=list[str], languages=list[str | None], ms=float)
     def run(self, claims: list[str], languages: list[str | None] | None = None) -> dict:
         started = time.perf_counter()

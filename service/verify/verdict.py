@@ -10,7 +10,8 @@ A refutation that rests only on a detail stated differently (a date, a number, a
 aside when the supporting sentence states that very detail as the claim does: the two sentences
 are then about two different events ("ministers met on 1 June" beside "the summit on 14 June").
 The confidence is a probability that the verdict is right, from a logistic curve per verdict over
-the score it rests on, fitted on Climate-FEVER (its ECE measured out of fold, see bench/verify.py).
+the score it rests on, fitted on Climate-FEVER and the news gold set together (ECE measured out of
+fold on each, see bench/verify.py).
 """
 
 from __future__ import annotations
