@@ -110,7 +110,12 @@ def judge_passages(
                 windows_scored=counts[i],
                 max_entailment=sup[0][0],
                 max_contradiction=ref[0][2],
-                extra={"support_consistency": sup[2], "refute_consistency": ref[2]},
+                extra={
+                    "support_window": sup[1],
+                    "refute_window": ref[1],
+                    "support_consistency": sup[2],
+                    "refute_consistency": ref[2],
+                },
             )
         )
     return out
