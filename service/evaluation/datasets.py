@@ -53,7 +53,8 @@ class EvalClaim:
     ``evidence_docs`` are ids into :attr:`EvalSet.documents` of the gold evidence (empty for NOT_ENOUGH_INFO).
     ``gold_sentences`` are the texts of the gold evidence sentences, so sentence-level recall can be measured
     when the index splits documents differently from the dataset. ``fold`` is the fixed cross-validation fold
-    (Climate-FEVER only).
+    (Climate-FEVER only). ``candidate_docs`` are the documents the dataset itself offers for the claim, whatever
+    their label (Climate-FEVER's five sentences, SciFact's cited abstracts): the "gold evidence" setting.
     """
 
     id: str
@@ -62,6 +63,7 @@ class EvalClaim:
     evidence_docs: list[str]
     gold_sentences: list[str] = field(default_factory=list)
     fold: int | None = None
+    candidate_docs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -128,8 +130,11 @@ def load_climate_fever(root: Path | None = None, *, with_folds: bool = True) -> 
         seen_claims.add(claim_id)
         gold_ids: list[str] = []
         gold_texts: list[str] = []
+        offered: list[str] = []
         for article, text, evidence_label in evidences:
             doc_id = climate_fever_doc_id(article, text)
+            if doc_id not in offered:
+                offered.append(doc_id)
             known = documents.setdefault(doc_id, {"id": doc_id, "title": article, "text": text, "language": "en"})
             if (known["title"], known["text"]) != (article, text):
                 # 48 bits over a few thousand sentences should never collide; fail rather than merge two texts.
@@ -145,6 +150,7 @@ def load_climate_fever(root: Path | None = None, *, with_folds: bool = True) -> 
                 evidence_docs=gold_ids,
                 gold_sentences=gold_texts,
                 fold=folds.get(claim_id),
+                candidate_docs=offered,
             )
         )
     return EvalSet(name="climate-fever", claims=claims, documents=list(documents.values()))
@@ -203,6 +209,7 @@ def load_scifact(root: Path | None = None, split: Literal["train", "dev"] = "dev
                 label=label,
                 evidence_docs=[str(doc_id) for doc_id in evidence],
                 gold_sentences=gold_sentences,
+                candidate_docs=[str(d) for d in record.get("cited_doc_ids", [])] or [str(d) for d in evidence],
             )
         )
     return EvalSet(name=f"scifact-{split}", claims=claims, documents=documents)
@@ -242,7 +249,15 @@ def load_jsonl(claims_path: Path, corpus_path: Path) -> EvalSet:
         if claim_id in first_line:
             raise ValueError(f"{where}: claim id {claim_id!r} already used on line {first_line[claim_id]}")
         first_line[claim_id] = number
-        claims.append(EvalClaim(id=claim_id, claim=claim.strip(), label=label, evidence_docs=evidence_docs))
+        claims.append(
+            EvalClaim(
+                id=claim_id,
+                claim=claim.strip(),
+                label=label,
+                evidence_docs=evidence_docs,
+                candidate_docs=list(evidence_docs),
+            )
+        )
     if not claims:
         raise ValueError(f"{claims_path}: no claims")
     return EvalSet(name=f"jsonl:{Path(claims_path).name}", claims=claims, documents=documents)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from service.evaluation.datasets import EvalClaim, EvalSet
 from service.settings import Settings
 from service.verify.types import ScoredCandidate, stance_label
@@ -103,6 +105,45 @@ def item_from_record(rec: dict) -> ScoredCandidate:
     )
 
 
+def passages_by_document(store) -> dict[str, list[str]]:
+    by_doc: dict[str, list[str]] = {}
+    for passage in store.filter_documents():
+        by_doc.setdefault(passage.meta.get("doc_id"), []).append(passage.id)
+    return by_doc
+
+
+def check_with_given_evidence(
+    lookup, claims: list[EvalClaim], language: str | None, by_doc: dict[str, list[str]]
+) -> tuple[list, list]:
+    """The "gold evidence" setting: each claim judged on the documents its dataset offers for it
+    (``candidate_docs``) instead of retrieved ones; the other steps are the verify pipeline's own.
+
+    Returns each claim's verdict and judged passages, like :meth:`ClaimLookup.verify_batch_with_items`.
+    """
+    from service.verify.fuse import RRF_K
+    from service.verify.types import Candidate
+
+    pipe, store = lookup.verify_pipeline, lookup.store
+    texts = [c.claim for c in claims]
+    first = pipe.get_component("claims").run(claims=texts, languages=[language] * len(texts))
+    embedded = pipe.get_component("embedder").run(documents=first["documents"])["documents"]
+    candidates = []
+    for claim, doc in zip(claims, embedded, strict=True):
+        ids = [p for d in claim.candidate_docs for p in by_doc.get(d, [])]
+        cosines = (store.passage_vectors(ids) @ np.asarray(doc.embedding, dtype=np.float32)).tolist()
+        ranked = sorted(zip(ids, cosines, strict=True), key=lambda x: -x[1])
+        candidates.append(
+            [Candidate(store.passage(p), c, 1.0 / (RRF_K + r), r) for r, (p, c) in enumerate(ranked, start=1)]
+        )
+    windows = pipe.get_component("windows").run(candidates=candidates)["windows"]
+    probs = pipe.get_component("stance").run(claims=texts, windows=windows)["probs"]
+    scored = pipe.get_component("judge").run(
+        claims=texts, languages=first["languages"], candidates=candidates, windows=windows, probs=probs
+    )["scored"]
+    judged = pipe.get_component("rerank").run(scored=scored)["evidence"]
+    return pipe.get_component("verdict").run(evidence=judged)["verdicts"], judged
+
+
 def run_claims(
     lookup,
     claims: list[EvalClaim],
@@ -110,14 +151,26 @@ def run_claims(
     batch_size: int = 16,
     language: str | None = None,
     on_batch: Callable[[int], None] | None = None,
+    evidence: str = "retrieved",
 ) -> tuple[list[ClaimRecord], float]:
-    """Check ``claims``; returns the records and the claims per second."""
+    """Check ``claims``; returns the records and the claims per second.
+
+    ``evidence`` is ``retrieved`` (the verify pipeline as it serves) or ``gold`` (each claim judged on
+    the documents its dataset offers for it, see :func:`check_with_given_evidence`).
+    """
+    if evidence not in ("retrieved", "gold"):
+        raise ValueError(f"evidence must be 'retrieved' or 'gold', got {evidence!r}")
     records: list[ClaimRecord] = []
+    by_doc = passages_by_document(lookup.store) if evidence == "gold" else {}
     started = time.perf_counter()
     for start in range(0, len(claims), batch_size):
         chunk = claims[start : start + batch_size]
-        batch, judged = lookup.verify_batch_with_items([c.claim for c in chunk], top_k, language)
-        for claim, result, items in zip(chunk, batch.results, judged, strict=True):
+        if evidence == "gold":
+            results, judged = check_with_given_evidence(lookup, chunk, language, by_doc)
+        else:
+            batch, judged = lookup.verify_batch_with_items([c.claim for c in chunk], top_k, language)
+            results = batch.results
+        for claim, result, items in zip(chunk, results, judged, strict=True):
             # every candidate, in retrieval order (the evidence shown is reranked and cut to top_k)
             by_retrieval = sorted(items, key=lambda i: -i.candidate.fused_score)
             ranked: list[str] = []
