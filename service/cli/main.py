@@ -24,12 +24,13 @@ SAMPLE_CLAIMS = [
 @click.version_option("0.1.0", prog_name="factcheck")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens (model loads, pipeline steps).")
 def cli(verbose: bool) -> None:
-    """Find evidence for and against claims in a trusted reference corpus.
+    """Check claims against a trusted reference corpus: a verdict, and the evidence for and against.
 
     \b
     Typical use:
       factcheck index build --corpus corpus/sample --index-dir data/index
       factcheck check --index-dir data/index "Belarusian access to NATO HQ restricted"
+      factcheck search --index-dir data/index "NATO summit in Brussels"
       factcheck serve --index-dir data/index
     Settings come from FACTCHECK_* environment variables (see README).
     """
