@@ -89,8 +89,11 @@ def judge_passages(
         counts[w.candidate] = counts.get(w.candidate, 0) + 1
         cand_lang = candidates[w.candidate].passage.meta.get("language")
         cons = check(claim, w.text, language, cand_lang)
-        parts = [v for (ci, start), v in single_c.items() if ci == w.candidate and w.start <= start < w.end]
-        adj = adjust_window(w, p, max(parts) if parts else None, cons, params)
+        cap = None
+        if w.sentences > 1:  # a pair is capped by the contradiction of its own sentences
+            parts = [v for (ci, start), v in single_c.items() if ci == w.candidate and w.start <= start < w.end]
+            cap = max(parts) if parts else None
+        adj = adjust_window(w, p, cap, cons, params)
         if w.candidate not in best_e or adj[0] > best_e[w.candidate][0][0]:
             best_e[w.candidate] = (adj, w, cons)
         if w.candidate not in best_c or adj[2] > best_c[w.candidate][0][2]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from haystack import Document
+
+if TYPE_CHECKING:
+    from service.verify.consistency import Consistency
 
 
 @dataclass
@@ -42,19 +46,12 @@ class ScoredCandidate:
     candidate: Candidate
     window: Window
     probs: tuple[float, float, float]  # entailment, neutral, contradiction (calibrated)
-    consistency: object = None  # service.verify.consistency.Consistency
+    consistency: Consistency | None = None
     windows_scored: int = 0
     rerank_score: float = 0.0
     # the passage's strongest entailment and contradiction over all its windows: a fact-check
     # quotes the false claim in one sentence and refutes it in the next
     max_entailment: float = 0.0
     max_contradiction: float = 0.0
+    # each side's window and its consistency: support_window, refute_window, support_consistency, refute_consistency
     extra: dict = field(default_factory=dict)
-
-    @property
-    def entailment(self) -> float:
-        return self.probs[0]
-
-    @property
-    def contradiction(self) -> float:
-        return self.probs[2]

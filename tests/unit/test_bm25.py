@@ -12,8 +12,10 @@ import pytest
 from haystack import Document
 
 from index import bm25 as bm25_module
-from index.bm25 import BM25_DIR, BM25Index, name_key, snowball_name
+from index import bm25_tokens
+from index.bm25 import BM25_DIR, BM25Index
 from index.bm25_retriever import BM25Retriever
+from index.bm25_tokens import name_key, snowball_name
 from index.errors import IndexCorruptError
 from index.manifest import Manifest, file_sha256
 from index.store import FaissDocumentStore
@@ -109,7 +111,7 @@ def test_english_query_finds_a_german_passage_by_name():
 def test_a_name_key_does_not_count_a_plain_word_twice(monkeypatch):
     index = make_index()
     with_keys = index.search("Paris Agreement NATO", 5, "en")
-    monkeypatch.setattr(bm25_module, "_key", lambda word: None)  # the query side only: index is built
+    monkeypatch.setattr(bm25_tokens, "_key", lambda word: None)  # the query side only: index is built
     assert index.search("Paris Agreement NATO", 5, "en") == with_keys
 
 
