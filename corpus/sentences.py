@@ -57,6 +57,8 @@ _ABBREVIATIONS = {
     "cf",
     "vol",
     # German
+    "okt",
+    "dez",
     "z.b",
     "bzw",
     "ca",

@@ -3,9 +3,12 @@
 - index build: see :func:`index.build.build_index` (corpus -> passages -> embeddings -> FAISS + BM25)
 - claim search: claim -> text embedder -> FAISS retriever (similar passages, no stance)
 - claim check: :func:`build_verify_pipeline` (retrieval, stance, verdict; batches of claims)
+- article check: :func:`build_article_pipeline` (sentences, check-worthiness, claims, one batched claim check)
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from haystack import Pipeline
 
@@ -14,6 +17,9 @@ from index.embedders import resolve_model_path, text_embedder
 from index.retriever import FaissEmbeddingRetriever
 from index.store import FaissDocumentStore
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.lookup import ClaimLookup
 
 
 def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:
@@ -94,4 +100,47 @@ def build_verify_pipeline(settings: Settings, store: FaissDocumentStore) -> Pipe
     pipe.connect("stance.probs", "judge.probs")
     pipe.connect("judge.scored", "rerank.scored")
     pipe.connect("rerank.evidence", "verdict.evidence")
+    return pipe
+
+
+def build_article_pipeline(settings: Settings, lookup: ClaimLookup) -> Pipeline:
+    """article -> clean text -> sentences with offsets -> check-worthiness -> claims -> one batched claim
+    check (the verify pipeline of ``lookup``) -> report.
+
+    Run it with ``{"clean": {"text" or "html": ...}, "select": {"max_claims", "min_worthiness"},
+    "verify": {"top_k"}}``; every step reports its milliseconds as an ``ms`` output.
+    """
+    from index.embedders import document_embedder
+    from index.inference import model_lock
+    from service.article.check import ClaimVerifier, ReportBuilder
+    from service.article.claims import ClaimSelector
+    from service.article.extract import ArticleCleaner
+    from service.article.sentences import ArticleSentences
+    from service.article.worthiness import Classifier, WorthinessScorer
+
+    model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
+    # the classifier was trained on embeddings with its own prefix, not the index's query prefix
+    embedder = document_embedder(model_path, Classifier.load().prefix, settings.embed_batch_size, progress_bar=False)
+    pipe = Pipeline()
+    pipe.add_component("clean", ArticleCleaner(max_chars=settings.max_article_chars))
+    pipe.add_component("sentences", ArticleSentences(splitter=settings.article_splitter))
+    pipe.add_component(
+        "worthiness", WorthinessScorer(embedder, model_lock(model_path), embedding_model=settings.embedding_model)
+    )
+    pipe.add_component("select", ClaimSelector())
+    pipe.add_component("verify", ClaimVerifier(lookup))
+    pipe.add_component("report", ReportBuilder())
+    pipe.connect("clean.article", "sentences.article")
+    pipe.connect("sentences.sentences", "worthiness.sentences")
+    pipe.connect("clean.article", "worthiness.article")
+    pipe.connect("clean.article", "select.article")
+    pipe.connect("worthiness.scored", "select.scored")
+    pipe.connect("select.claims", "verify.claims")
+    pipe.connect("clean.article", "verify.article")
+    pipe.connect("clean.article", "report.article")
+    pipe.connect("worthiness.scored", "report.scored")
+    pipe.connect("select.roles", "report.roles")
+    pipe.connect("select.claims", "report.claims")
+    pipe.connect("select.note", "report.note")
+    pipe.connect("verify.batch", "report.batch")
     return pipe

@@ -206,3 +206,87 @@ class JobAccepted(BaseModel):
     job_id: str
     state: str
     url: str = Field(..., description="Where to follow the job: GET it.")
+
+
+class ArticleCheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, description="The article as plain text (a first line on its own is its title).")
+    html: str | None = Field(None, description="The article as an HTML page; its body and metadata are extracted.")
+    language: str | None = Field(None, description="ISO 639-1 code of the article's language; detected otherwise.")
+    published: str | None = Field(
+        None,
+        description="Publication date (YYYY-MM-DD); relative dates ('am Montag') are resolved only when it is known.",
+        examples=["2021-06-01"],
+    )
+    url: str | None = Field(None, description="Where the article appeared (the ClaimReview's appearance).")
+    max_claims: int | None = Field(
+        None,
+        description="Most claims to check (1 to FACTCHECK_MAX_BATCH_CLAIMS; default FACTCHECK_ARTICLE_MAX_CLAIMS).",
+    )
+    min_worthiness: float | None = Field(
+        None, description="Lowest check-worthiness a sentence needs (0 to 1; default FACTCHECK_MIN_WORTHINESS)."
+    )
+    top_k: int | None = Field(None, description="Evidence passages per claim (as in /v1/claims/verify).")
+
+
+class ReplacedWords(BaseModel):
+    original: str = Field(..., description="The words of the sentence: 'Er', 'das Bündnis'.")
+    replacement: str = Field(..., description="What the claim says instead: 'Jens Stoltenberg', 'Die NATO'.")
+
+
+class ResolvedDateOut(BaseModel):
+    text: str = Field(..., description="The relative date as the article says it: 'am Montag'.")
+    date: str = Field(..., description="The date it was resolved to (ISO), from the publication date.")
+
+
+class ArticleSentence(BaseModel):
+    index: int
+    start: int = Field(..., description="Offset in the report's text: text[start:end] is the sentence.")
+    end: int
+    text: str
+    worthiness: float = Field(..., description="Check-worthiness, 0 to 1: the mean of the rules' score and the classifier's probability.")
+    signals: list[str] = Field(
+        ..., description="What the rules saw: finite_verb, number, date, entity, comparison, cause, ..."
+    )
+    excluded: str | None = Field(None, description="question, opinion or promise: never checked.")
+    speaker: str | None = Field(None, description="Who says it, when it is reported speech or a quotation.")
+    quote: bool = False
+    claims: list[int] = Field(default_factory=list, description="Indexes of the claims taken from this sentence.")
+
+
+class ArticleClaimResult(BaseModel):
+    index: int
+    text: str = Field(..., description="The claim as it was checked.")
+    sentence_index: int
+    start: int = Field(..., description="Offset of its sentence in the report's text (text[start:end]).")
+    end: int
+    sentence: str
+    worthiness: float
+    speaker: str | None = Field(None, description="Who said it, when the article reports it (the speaker's claim).")
+    quote: bool = Field(False, description="True when it is a direct quotation.")
+    replacements: list[ReplacedWords] = Field(default_factory=list)
+    resolved_dates: list[ResolvedDateOut] = Field(default_factory=list)
+    result: VerifyResponse = Field(..., description="The claim check: verdict, confidence, evidence.")
+
+
+class ArticleSummary(BaseModel):
+    sentences: int
+    claims: int
+    verdicts: dict[str, int] = Field(..., description="Claims per verdict.")
+    note: str | None = Field(None, description="Why no claim was checked, when none was.")
+
+
+class ArticleReport(BaseModel):
+    title: str | None = None
+    language: str | None = None
+    published: str | None = None
+    url: str | None = None
+    source_format: Literal["text", "markdown", "html"]
+    text: str = Field(..., description="The article text every offset points into (extracted, for HTML).")
+    sentences: list[ArticleSentence]
+    claims: list[ArticleClaimResult]
+    summary: ArticleSummary
+    timings_ms: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
+    took_ms: float
+    index_version: str | None = None

@@ -76,6 +76,35 @@ class Settings(BaseSettings):
         description="Longest sentence window the stance model reads (1: every sentence alone; 2 adds adjacent "
         "pairs, which measured worse on the gold set and Climate-FEVER).",
     )
+    max_article_chars: int = Field(
+        200_000,
+        ge=100,
+        le=10_000_000,
+        description="Longest article (text or HTML, in characters) an article check accepts.",
+    )
+    article_max_claims: int = Field(
+        20,
+        ge=1,
+        le=10000,
+        description="Claims an article check verifies when the request does not say (at most "
+        "FACTCHECK_MAX_BATCH_CLAIMS).",
+    )
+    min_worthiness: float = Field(
+        0.45,
+        ge=0.0,
+        le=1.0,
+        description="Lowest check-worthiness (0 to 1) a sentence needs to become a claim (0.45: precision 0.82, "
+        "recall 0.95 on the hand-labelled sentences of bench/data/article_worthiness.json).",
+    )
+    article_splitter: Literal["rules", "somajo"] = Field(
+        "rules",
+        description="Sentence splitter for articles: our rules (corpus.sentences) or SoMaJo (German and "
+        "English; other languages use the rules). Both split bench/sentences.py's news text about equally well; "
+        "the rules are 100 times faster.",
+    )
+    claimreview_author: str = Field(
+        "factcheck", description="The author (an Organization's name) of exported ClaimReview records."
+    )
     max_batch_claims: int = Field(64, ge=1, le=10000, description="Most claims one batch verification may hold.")
     passage_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage when a document is split.")
     passage_max_chars: int = Field(600, ge=100, le=10000, description="Longest passage before it is cut.")

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api.errors import install_error_handlers
-from service.api.routes import admin, claims, meta
+from service.api.routes import admin, articles, claims, meta
 from service.api.swap import IndexSwapper
 from service.errors import describe
 from service.index_ops import clean_debris
@@ -53,6 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.include_router(claims.router)
+    app.include_router(articles.router)
     app.include_router(meta.router)
     app.include_router(admin.router)
+    from service.web.routes import install as install_page
+
+    install_page(app)
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from service.cli.article_cmd import check_article
 from service.cli.check_cmd import check, search
 from service.cli.common import handle_errors, index_dir_option, make_settings
 from service.cli.eval_cmd import eval_
@@ -31,6 +32,7 @@ def cli(verbose: bool) -> None:
       factcheck index build --corpus corpus/sample --index-dir data/index
       factcheck check --index-dir data/index "Belarusian access to NATO HQ restricted"
       factcheck search --index-dir data/index "NATO summit in Brussels"
+      factcheck check-article --index-dir data/index article.html
       factcheck serve --index-dir data/index
     Settings come from FACTCHECK_* environment variables (see README).
     """
@@ -90,5 +92,6 @@ def demo(index_dir: Path | None, rebuild: bool) -> None:
 cli.add_command(index_group)
 cli.add_command(check)
 cli.add_command(search)
+cli.add_command(check_article)
 cli.add_command(eval_)
 cli.add_command(nli)

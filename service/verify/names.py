@@ -190,6 +190,19 @@ def _adjective_pattern(form: str) -> str:
 
 
 _ADJECTIVE_KEY = {adj.lower(): key for key, _, _, adjs in _GAZETTEER for adj in filter(None, adjs.split("|"))}
+_UNACCENT = str.maketrans("áéíóú", "aeiou")
+# the pattern admits "rusa" for "ruso" and "aleman" for "alemán": look such forms up by their base form
+_ADJECTIVE_BASE = {adj.translate(_UNACCENT): key for adj, key in _ADJECTIVE_KEY.items()}
+
+
+def _adjective_key(surface: str) -> str:
+    low = surface.lower()
+    if low in _ADJECTIVE_KEY:
+        return _ADJECTIVE_KEY[low]
+    base = low.translate(_UNACCENT)
+    return _ADJECTIVE_BASE.get(base) or _ADJECTIVE_BASE[base[:-1] + "o"]
+
+
 # German genitive ("Russlands", "NATO-Staaten" needs nothing) is the only inflection a noun form gets.
 _NOUN_RE = re.compile(rf"(?<![\w.])({alternation(_NOUN_KEY)})s?(?![\w])")
 _ADJECTIVE_RE = re.compile(
@@ -276,7 +289,7 @@ def gazetteer(text: str) -> tuple[list[Entity], list[tuple[int, int]]]:
     for m in _ADJECTIVE_RE.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in spans):
             continue
-        key = _ADJECTIVE_KEY[m[1].lower()]
+        key = _adjective_key(m[1])
         found.append((m.start(), Entity(key, _CLASS_OF[key], m[0], adjective=True)))
         spans.append(m.span())
     return [e for _, e in sorted(found, key=lambda x: x[0])], spans

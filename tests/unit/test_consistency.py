@@ -266,3 +266,9 @@ def test_thousand_checks_are_fast():
     for claim, evidence in pairs:  # every text is new, so the analysis cache does not help
         check(claim, evidence, "en", "de")
     assert time.perf_counter() - started < 2.0
+
+
+def test_an_inflected_adjective_form_is_looked_up_by_its_base_form():
+    # "chin[oa]" matched "china", which was no key: a KeyError on GermEval comments
+    assert extract_entities("die china Politik", "de") == ["china"]
+    assert extract_entities("La delegación rusa", "es") == ["russia"]
