@@ -96,6 +96,21 @@ _INDEX_ERRORS: dict[type[Exception], tuple[str, int, int]] = {
 }
 
 
+class PayloadTooLargeError(FactCheckError):
+    code, status, exit_code = "payload_too_large", 413, 2
+
+
+# Every code an API error body or a job error may carry, with its HTTP status: the one vocabulary the
+# README's table documents (tests/unit/test_docs.py compares them).
+CODES: dict[str, int] = {
+    **{cls.code: cls.status for cls in FactCheckError.__subclasses__()},
+    **{code: status for code, status, _ in _INDEX_ERRORS.values()},
+    "forbidden": 403,
+    "method_not_allowed": 405,
+    "internal_error": 500,
+}
+
+
 def describe(exc: BaseException) -> ErrorInfo:
     """How to report ``exc``: one mapping shared by the API and the CLI."""
     if isinstance(exc, FactCheckError):

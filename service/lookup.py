@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from pathlib import Path
 
 from haystack import Document
@@ -29,13 +30,32 @@ from service.verify.types import ScoredCandidate, stance_label
 from service.verify.verdict import ClaimVerdict
 
 
+def check_text(text: str, loc: str) -> None:
+    """:class:`InvalidInputError` when ``text`` holds a lone surrogate (invalid UTF-16 from JSON, or an
+    undecodable command-line byte), which no model can read."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"{loc} holds an invalid character (U+{ord(text[exc.start]):04X} at {exc.start}, half of a surrogate pair "
+            "or an undecodable byte); send UTF-8 text",
+            [{"loc": loc, "message": "invalid character"}],
+        ) from None
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` has anything but white space and invisible format characters (zero-width spaces)."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
 def validate_claim(claim: object, settings: Settings, loc: str = "claim") -> str:
     """The claim, stripped; :class:`InvalidInputError` when it is not a usable claim."""
     if not isinstance(claim, str):
         raise InvalidInputError(f"{loc} must be a string", [{"loc": loc, "message": "not a string"}])
     text = claim.strip()
-    if not text:
+    if not visible(text):
         raise InvalidInputError(f"{loc} is empty", [{"loc": loc, "message": "empty or only white space"}])
+    check_text(text, loc)
     if len(text) > settings.max_claim_chars:
         raise InvalidInputError(
             f"{loc} is {len(text)} characters long; the limit is {settings.max_claim_chars} (FACTCHECK_MAX_CLAIM_CHARS)",

@@ -127,7 +127,7 @@ def build_article_pipeline(settings: Settings, lookup: ClaimLookup) -> Pipeline:
     pipe.add_component(
         "worthiness", WorthinessScorer(embedder, model_lock(model_path), embedding_model=settings.embedding_model)
     )
-    pipe.add_component("select", ClaimSelector())
+    pipe.add_component("select", ClaimSelector(max_claim_chars=settings.max_claim_chars))
     pipe.add_component("verify", ClaimVerifier(lookup))
     pipe.add_component("report", ReportBuilder())
     pipe.connect("clean.article", "sentences.article")

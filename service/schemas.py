@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO"]
 
@@ -15,7 +15,7 @@ class SearchRequest(BaseModel):
     claim: str = Field(
         ..., description="The claim to look up, in any language.", examples=["Belarusian access to NATO HQ restricted"]
     )
-    top_k: int | None = Field(
+    top_k: StrictInt | None = Field(
         None,
         description="How many evidence passages to return (1 to FACTCHECK_MAX_TOP_K; default FACTCHECK_DEFAULT_TOP_K).",
     )
@@ -38,7 +38,7 @@ class BatchVerifyRequest(BaseModel):
     claims: list[str] = Field(
         ..., description="The claims to check (1 to FACTCHECK_MAX_BATCH_CLAIMS), each in any language."
     )
-    top_k: int | None = Field(None, description="Evidence passages per claim (as in /v1/claims/verify).")
+    top_k: StrictInt | None = Field(None, description="Evidence passages per claim (as in /v1/claims/verify).")
     language: str | None = Field(None, description="The claims' language, when all share one and the caller knows it.")
 
 
@@ -213,6 +213,7 @@ class ArticleCheckRequest(BaseModel):
 
     text: str | None = Field(None, description="The article as plain text (a first line on its own is its title).")
     html: str | None = Field(None, description="The article as an HTML page; its body and metadata are extracted.")
+    markdown: bool = Field(False, description="The text is Markdown: its markup is removed before it is checked.")
     language: str | None = Field(None, description="ISO 639-1 code of the article's language; detected otherwise.")
     published: str | None = Field(
         None,
@@ -220,14 +221,14 @@ class ArticleCheckRequest(BaseModel):
         examples=["2021-06-01"],
     )
     url: str | None = Field(None, description="Where the article appeared (the ClaimReview's appearance).")
-    max_claims: int | None = Field(
+    max_claims: StrictInt | None = Field(
         None,
         description="Most claims to check (1 to FACTCHECK_MAX_BATCH_CLAIMS; default FACTCHECK_ARTICLE_MAX_CLAIMS).",
     )
-    min_worthiness: float | None = Field(
+    min_worthiness: StrictInt | StrictFloat | None = Field(
         None, description="Lowest check-worthiness a sentence needs (0 to 1; default FACTCHECK_MIN_WORTHINESS)."
     )
-    top_k: int | None = Field(None, description="Evidence passages per claim (as in /v1/claims/verify).")
+    top_k: StrictInt | None = Field(None, description="Evidence passages per claim (as in /v1/claims/verify).")
 
 
 class ReplacedWords(BaseModel):
@@ -245,7 +246,9 @@ class ArticleSentence(BaseModel):
     start: int = Field(..., description="Offset in the report's text: text[start:end] is the sentence.")
     end: int
     text: str
-    worthiness: float = Field(..., description="Check-worthiness, 0 to 1: the mean of the rules' score and the classifier's probability.")
+    worthiness: float = Field(
+        ..., description="Check-worthiness, 0 to 1: the mean of the rules' score and the classifier's probability."
+    )
     signals: list[str] = Field(
         ..., description="What the rules saw: finite_verb, number, date, entity, comparison, cause, ..."
     )

@@ -137,6 +137,18 @@ class Settings(BaseSettings):
     max_documents_per_request: int = Field(
         1000, ge=1, le=100000, description="Most documents one POST /v1/documents may hold."
     )
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Largest request body of the claim routes (and any other without its own "
+        "limit), in bytes; a larger one gets 413 before it is read.",
+    )
+    max_article_body_bytes: int = Field(
+        4_194_304, ge=1024, description="Largest request body of POST /v1/articles/check, in bytes."
+    )
+    max_documents_body_bytes: int = Field(
+        67_108_864, ge=1024, description="Largest request body of POST /v1/documents, in bytes."
+    )
     max_document_chars: int = Field(
         1_000_000, ge=100, description="Longest document text POST /v1/documents accepts, in characters."
     )

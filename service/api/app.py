@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api.errors import install_error_handlers
+from service.api.limits import BodyGuard
 from service.api.routes import admin, articles, claims, meta
 from service.api.swap import IndexSwapper
 from service.errors import describe
@@ -46,17 +47,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Evidence for and against claims, from a trusted reference corpus.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by service.api.docs, with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.lookup, app.state.index_error = None, "the service is starting"
     app.state.jobs = JobRegistry()
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    app.add_middleware(BodyGuard, settings=settings)
     app.include_router(claims.router)
     app.include_router(articles.router)
     app.include_router(meta.router)
     app.include_router(admin.router)
+    from service.api.docs import install as install_docs
     from service.web.routes import install as install_page
 
+    install_docs(app)
     install_page(app)
     return app

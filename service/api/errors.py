@@ -15,6 +15,14 @@ from service.errors import ErrorInfo, FactCheckError, describe, error_body
 log = logging.getLogger(__name__)
 
 
+# Starlette's own HTTP errors in the one vocabulary (service.errors.CODES); a 400 is a body that could not
+# be parsed: not UTF-8, or JSON nested too deep
+HTTP_CODES = {
+    400: "malformed_json", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    413: "payload_too_large",
+}  # fmt: skip
+
+
 def _response(info: ErrorInfo, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(info), status_code=info.status, headers=headers or None)
 
@@ -45,9 +53,7 @@ async def _on_validation(request: Request, exc: RequestValidationError) -> JSONR
 
 
 async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
-        exc.status_code, "http_error"
-    )
+    code = HTTP_CODES.get(exc.status_code, "internal_error" if exc.status_code >= 500 else "invalid_request")
     return _response(ErrorInfo(code, exc.status_code, 1, str(exc.detail)), getattr(exc, "headers", None))
 
 

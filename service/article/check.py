@@ -144,7 +144,7 @@ class ReportBuilder:
 
 def validate_max_claims(value: object, settings: Settings) -> int:
     if value is None:
-        return settings.article_max_claims
+        return min(settings.article_max_claims, settings.max_batch_claims)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= settings.max_batch_claims:
         raise InvalidInputError(
             f"max_claims must be a whole number from 1 to {settings.max_batch_claims} (FACTCHECK_MAX_BATCH_CLAIMS), "

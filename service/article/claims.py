@@ -108,6 +108,9 @@ class ClaimSelector:
     """Choose the claims: sentences at or above ``min_worthiness`` (not questions, opinions or
     promises), the ``max_claims`` best of them, in article order."""
 
+    def __init__(self, max_claim_chars: int = 1000) -> None:
+        self.max_claim_chars = max_claim_chars  # a longer claim would be refused by the claim check
+
     @component.output_types(claims=list[ArticleClaim], roles=list[SentenceRole], note=str, ms=float)
     def run(self, article: ArticleText, scored: list[ScoredSentence], max_claims: int, min_worthiness: float) -> dict:
         started = time.perf_counter()
@@ -118,15 +121,15 @@ class ClaimSelector:
             for item, role in zip(scored, roles, strict=True)
             if role.candidate_texts and not item.excluded and item.score >= min_worthiness
         ]
-        chosen = sorted(eligible, key=lambda pair: -pair[0].score)[:max_claims]
-        chosen.sort(key=lambda pair: pair[0].sentence.index)
+        # every eligible sentence gives its claims; the cap below keeps the best sentences' claims
+        chosen = eligible
         claims: list[ArticleClaim] = []
         for item, role in chosen:
             s = item.sentence
             for raw in role.candidate_texts:
                 text, replaced = resolve_start(raw, role.context, article.title, people)
                 text, dates = resolve_relative_dates(text, article.published, article.language)
-                if len(text.split()) < MIN_CLAIM_WORDS:
+                if len(text.split()) < MIN_CLAIM_WORDS or len(text) > self.max_claim_chars:
                     continue
                 claims.append(
                     ArticleClaim(
@@ -135,11 +138,15 @@ class ClaimSelector:
                         replacements=[replaced] if replaced else [], resolved_dates=dates,
                     )
                 )  # fmt: skip
-        claims = claims[: max(max_claims, 0)]
+        # a sentence may give more than one claim: keep the best sentences' claims, then article order
+        kept = sorted(range(len(claims)), key=lambda i: -claims[i].worthiness)[: max(max_claims, 0)]
+        claims = [claims[i] for i in sorted(kept)]
         note = ""
         if not claims:
             if not scored:
                 note = "the article has no sentences"
+            elif eligible:
+                note = "the check-worthy sentences gave no claim a check can use (too short or too long)"
             elif not eligible:
                 best = max(scored, key=lambda i: i.score)
                 note = (

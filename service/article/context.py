@@ -8,6 +8,7 @@ the title) names exactly one candidate. Otherwise the text is left alone.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from service.verify.names import gazetteer
@@ -47,18 +48,25 @@ class People:
     def of(cls, text: str) -> People:
         people: dict[str, str] = {}
         titles: dict[str, str] = {}
+        counts = Counter(re.findall(r"[\w-]+", text))  # one pass: how often each word stands alone
+        places: dict[str, bool] = {}
         for m in _PAIR.finditer(text):
             given, surname = m.group(1), m.group(2)
-            if given in _NOT_GIVEN_NAMES or surname in _NOT_GIVEN_NAMES or gazetteer(f"{given} {surname}")[0]:
+            if given in _NOT_GIVEN_NAMES or surname in _NOT_GIVEN_NAMES or surname in people:
+                continue
+            pair = f"{given} {surname}"
+            if pair not in places:
+                places[pair] = bool(gazetteer(pair)[0])
+            if places[pair]:
                 continue  # "Nachbarn Russland" names a country, not a person
-            title = _TITLE_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
-            titled = bool(title)
-            if title:
-                titles.setdefault(surname, text[max(0, m.start() - 40) : m.start()].split()[-1].lower())
-            seen_alone = len(re.findall(rf"(?<![\w-]){re.escape(surname)}s?(?![\w-])", text)) > 1
-            if titled or seen_alone:
-                people.setdefault(surname, f"{given} {surname}")
-        return cls(people, {k: v for k, v in titles.items() if k in people})
+            before = text[max(0, m.start() - 40) : m.start()]
+            title = _TITLE_BEFORE.search(before)
+            seen_alone = counts[surname] + counts[surname + "s"] > 1
+            if title or seen_alone:
+                people[surname] = pair
+                if title:
+                    titles[surname] = before.split()[-1].lower()
+        return cls(people, titles)
 
     def named_in(self, text: str) -> list[str]:
         """Full names of the people ``text`` names (by surname), in order, once each."""

@@ -9,19 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 
 from haystack import component
 
 from corpus.language import detect_language
 from service.errors import InvalidInputError
+from service.lookup import check_text, visible
 
 _TITLE_MAX = 200
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_HTML_LANG = re.compile(r"<html[^>]*\blang=[\"']?([A-Za-z]{2})\b", re.IGNORECASE)
 
 
 @dataclass
@@ -38,11 +39,6 @@ class ArticleText:
 
 def _invalid(loc: str, message: str, why: str) -> InvalidInputError:
     return InvalidInputError(message, [{"loc": loc, "message": why}])
-
-
-def _visible(text: str) -> bool:
-    """Whether ``text`` has anything but white space and invisible format characters (zero-width spaces)."""
-    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
 def parse_published(value: object, loc: str = "published") -> str | None:
@@ -81,10 +77,21 @@ def from_html(html: str) -> ArticleText:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, output_format="python"
+        html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        output_format="python",
+        # the date from the page's metadata only: a year in the body is no publication date
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     text = (doc.text or "") if doc is not None else ""
-    if not _visible(text):
+    # trafilatura puts one newline between blocks; a blank line makes each heading, paragraph and list
+    # item a unit of its own for the sentence splitter
+    text = re.sub(r"[ \t]*\n\s*", "\n\n", text.strip())
+    if doc is not None and doc.title and text.startswith(doc.title + "\n"):
+        text = text[len(doc.title) :].lstrip()  # the headline is the title, not the body's first sentence
+    if not visible(text):
         raise _invalid("html", "the HTML has no article text that could be extracted", "no text")
     published = None
     if doc.date:
@@ -92,7 +99,7 @@ def from_html(html: str) -> ArticleText:
             published = parse_published(doc.date)
         except InvalidInputError:
             published = None
-    declared = getattr(doc, "language", None)
+    declared = getattr(doc, "language", None) or (m.group(1) if (m := _HTML_LANG.search(html[:5000])) else None)
     language = declared.split("-")[0].lower() if declared else None
     return ArticleText(
         text=text.strip(),
@@ -105,12 +112,12 @@ def from_html(html: str) -> ArticleText:
 
 
 def from_text(text: str, markdown: bool = False) -> ArticleText:
-    if not _visible(text):
+    if not visible(text):
         raise _invalid("text", "the article is empty", "empty or only white space")
     body = _markdown_to_text(text) if markdown else text
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     title, body = _split_title(body)
-    if not _visible(body):  # a title alone: check it as the text
+    if not visible(body):  # a title alone: check it as the text
         body, title = title or "", None
     return ArticleText(text=body.strip(), title=title, source_format="markdown" if markdown else "text")
 
@@ -143,6 +150,7 @@ class ArticleCleaner:
         raw, loc = (html, "html") if html is not None else (text, "text")
         if not isinstance(raw, str):
             raise _invalid(loc, f"{loc} must be a string", "not a string")
+        check_text(raw, loc)
         if len(raw) > self.max_chars:
             raise _invalid(
                 loc,

@@ -28,7 +28,7 @@ _RELATIVE = re.compile(
     rf"(?:(?P<dir>nächsten|kommenden|vergangenen|letzten|next|last|coming|past)\s+)?"
     rf"(?P<day>{_DAY})(?![\w-])"
     rf"|(?<![\w-])(?P<offset>{'|'.join(_OFFSETS)})(?![\w-])",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _FUTURE = re.compile(r"(?<!\w)(?:wird|werden|will|shall|is\s+to|are\s+to|soll|sollen)(?!\w)", re.IGNORECASE)
 _FORWARD = {"nächsten", "kommenden", "next", "coming"}
@@ -57,16 +57,20 @@ def resolve_relative_dates(claim: str, published: str | None, language: str | No
     if not published:
         return claim, []
     base = dt.date.fromisoformat(published)
+    if not dt.date(1, 2, 1) <= base <= dt.date(9998, 12, 1):  # a week either way must stay a date
+        return claim, []
     future = bool(_FUTURE.search(claim))
     out, resolved, cursor = [], [], 0
     for m in _RELATIVE.finditer(claim):
         if m.group("offset") == "Morgen":  # "am Morgen": the morning, not tomorrow
             continue
         if m.group("offset"):
-            day = base + dt.timedelta(days=_OFFSETS[m.group("offset").lower()])
+            day = base + dt.timedelta(days=_OFFSETS.get(m.group("offset").lower(), 0))
             prep = None
         else:
-            weekday = _WEEKDAYS[m.group("day").lower()]
+            weekday = _WEEKDAYS.get(m.group("day").lower())
+            if weekday is None:
+                continue
             direction = (m.group("dir") or "").lower()
             forward = direction in _FORWARD or (not direction and future)
             if forward:

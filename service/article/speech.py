@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 _DE_VERBS = (
     r"sagte|sagt|erklärte|erklärt|betonte|betont|meinte|behauptete|behauptet|warnte|bestätigte|berichtete|"
-    r"schrieb|resümierte|unterstrich|ergänzte|so|kündigte\s+(?:\w+\s+)*?an|teilte\s+(?:\w+\s+)*?mit|"
+    r"schrieb|resümierte|unterstrich|ergänzte|so(?=\s+(?:(?:der|die|das|ein|eine)\b|[A-ZÄÖÜ]))|kündigte\s+(?:\w+\s+)*?an|teilte\s+(?:\w+\s+)*?mit|"
     r"wies\s+(?:\w+\s+)*?darauf\s+hin|fügte\s+(?:\w+\s+)*?hinzu|hob\s+(?:\w+\s+)*?hervor|"
     r"merkte\s+(?:\w+\s+)*?an|gab\s+(?:\w+\s+)*?bekannt|räumte\s+(?:\w+\s+)*?ein|stellte\s+(?:\w+\s+)*?klar"
 )
@@ -31,14 +31,23 @@ _SPEAKER_END = re.compile(
 _TRAILING = [
     # "..., sagte NATO-Generalsekretär Jens Stoltenberg auf einer Pressekonferenz ..."
     re.compile(
-        rf"^(?P<content>.+?)[,;]\s*(?:{_DE_VERBS})\s+(?P<speaker>[^,;]+?(?:,[^,;]+?)??)(?P<rest>[,;]?\s.*)?[.!]?$"
+        rf"^(?P<content>.+?)[,;]\s*(?:{_DE_VERBS})\s+(?P<speaker>[^,;]+?(?:,[^,;]+?)??)(?P<rest>[,;]?\s.*)?[.!]?$",
+        re.DOTALL,
     ),
     # "..., said the minister" / "..., the minister said on Monday"
-    re.compile(rf"^(?P<content>.+?),\s*(?:{_EN_VERBS})\s+(?P<speaker>.+?)(?P<rest>\s.*)?[.!]?$"),
+    re.compile(rf"^(?P<content>.+?),\s*(?:{_EN_VERBS})\s+(?P<speaker>.+?)(?P<rest>\s.*)?[.!]?$", re.DOTALL),
     re.compile(
-        rf"^(?P<content>.+?),\s*(?P<speaker>(?:\w[\w.'-]*\s+){{0,4}}\w[\w.'-]*)\s+(?:{_EN_VERBS})(?P<rest>\s.*)?[.!]?$"
+        rf"^(?P<content>.+?),\s*(?P<speaker>(?:\w[\w.'-]*\s+){{0,4}}\w[\w.'-]*)\s+(?:{_EN_VERBS})(?P<rest>\s.*)?[.!]?$",
+        re.DOTALL,
     ),
 ]
+# what may follow an English trailing attribution: nothing, or when and where it was said ("on Monday",
+# "in a statement"); anything else means the verb took an object ("the company reported record profits")
+_EN_REST = re.compile(
+    r"^(?:on|at|in|during|after|before|yesterday|today|tonight|last|this|earlier|later|afterwards|told|to)\b",
+    re.IGNORECASE,
+)
+MAX_ATTRIBUTION_CHARS = 1000  # longer "sentences" (lists, run-on text) are left as they are
 _LEADING = [
     # "Stoltenberg kündigte an, dass ...", "Er wies außerdem darauf hin, dass ..."
     re.compile(r"^(?P<prefix>[^,]+(?:,[^,]+)?),\s*(?:dass|daß)\s+(?P<content>.+)$"),
@@ -100,18 +109,24 @@ def _content(text: str) -> str:
 def split_attribution(sentence: str) -> Attribution | None:
     """The content and the speaker of a sentence of reported speech, or None when it is none."""
     text = sentence.strip()
+    if len(text) > MAX_ATTRIBUTION_CHARS:
+        return None
     body = text.rstrip(".!")
     for pattern in _ACCORDING:
         m = pattern.match(body)
         if m:
             return Attribution(_content(m["content"]), _clean_speaker(m["speaker"]))
-    for pattern in _TRAILING:
+    for i, pattern in enumerate(_TRAILING):
         m = pattern.match(body)
         if m and len(m["content"]) >= 15:
             whole = (m["speaker"] + (m["rest"] or "")).strip()
             speaker = _clean_speaker(whole)
             at = whole.find(speaker)
             rest = whole[at + len(speaker) :].strip(" ,;") if at >= 0 and speaker else None
+            # English: only when and where it was said may follow, else the verb had an object
+            after = (m["rest"] or "").strip() if i == 2 else (rest or "")
+            if i > 0 and after and not _EN_REST.match(after):
+                continue
             return Attribution(_content(m["content"]), speaker, rest or None)
     for pattern in _LEADING:
         m = pattern.match(body)
@@ -190,17 +205,23 @@ def speaker_of_intro(sentence: str) -> str | None:
 def quote_regions(text: str) -> list[tuple[int, int]]:
     """Spans of quotations in ``text`` (the marks included): „…“, “…”, «…», »…« and "…"."""
     pairs = {"„": "“", "“": "”", "«": "»", "»": "«", '"': '"'}
+    # where each closing mark and each paragraph break is next, from any position (one pass, not a search each)
+    marks = set(pairs.values()) | {"”"}
+    next_at: dict[str, list[int]] = {m: [-1] * (len(text) + 1) for m in marks | {"\n\n"}}
+    for pos in range(len(text) - 1, -1, -1):
+        for mark, table in next_at.items():
+            table[pos] = pos if text.startswith(mark, pos) else table[pos + 1]
     regions, i = [], 0
     while i < len(text):
-        ch = text[i]
-        closer = pairs.get(ch)
+        closer = pairs.get(text[i])
         if closer is None:
             i += 1
             continue
         # a German „ closes with “ (or a straight quote); a paragraph break ends any quotation
-        candidates = [closer] + (['"', "”"] if ch == "„" else [])
-        end = min((j for c in candidates if (j := text.find(c, i + 1)) != -1), default=-1)
-        para = text.find("\n\n", i + 1)
+        candidates = [closer] + (['"', "”"] if text[i] == "„" else [])
+        found = [j for c in candidates if (j := next_at[c][i + 1]) != -1]
+        end = min(found, default=-1)
+        para = next_at["\n\n"][i + 1]
         if end == -1 or (para != -1 and para < end):
             i += 1
             continue

@@ -161,6 +161,16 @@ def check_article(
     fmt = "json" if as_json else fmt or "text"
     text, kind = read_article(path, kind)
     settings = make_settings(index_dir)
+    # bad options are answered before the index and the models load
+    from service.article.check import validate_max_claims, validate_worthiness
+    from service.article.extract import parse_published
+    from service.lookup import validate_language, validate_top_k
+
+    validate_language(language)
+    validate_top_k(top_k, settings)
+    validate_max_claims(max_claims, settings)
+    validate_worthiness(min_worthiness, settings)
+    parse_published(published)
     configure_threads(settings.threads)
     check = ArticleCheck(settings, ClaimLookup.open(settings))
     bar = _Bar(is_terminal() if progress is None else progress)

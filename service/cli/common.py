@@ -50,12 +50,17 @@ def make_settings(index_dir: Path | None = None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         # One line per bad value, named as the user set it (the env var), not as pydantic's field.
         problems = [
-            f"FACTCHECK_{str(e['loc'][0]).upper()}={e.get('input')!r}: {e['msg']}"
+            f"FACTCHECK_{str(e['loc'][0]).upper()}={_shown(str(e['loc'][0]), e.get('input'))}: {e['msg']}"
             if e["loc"]
             else e["msg"].removeprefix("Value error, ")
             for e in exc.errors()
         ]
         raise SettingsError("invalid setting " + "; ".join(problems)) from None
+
+
+def _shown(field: str, value: object) -> str:
+    """A setting's value for an error message; a secret is never repeated (it may sit in a log)."""
+    return "(hidden)" if field.endswith("token") else repr(value)
 
 
 def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:

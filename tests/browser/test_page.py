@@ -206,3 +206,15 @@ def test_the_claim_flow_works_with_the_keyboard_alone(page):
     page.keyboard.press("Enter")
     page.locator("#results .verdict").first.wait_for()
     assert page.locator("#results .verdict-line .verdict").inner_text() == "Supported"
+
+
+def test_the_api_docs_render_offline(browser_context, base_url):
+    page = browser_context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(base_url + "/docs")
+    page.locator(".opblock").first.wait_for(timeout=60_000)
+    assert page.locator(".opblock").count() >= 5
+    assert page.get_by_text("/v1/articles/check").count() >= 1
+    page.close()
+    assert all(urlparse(u).hostname == "127.0.0.1" for u in requests if not u.startswith("data:")), requests

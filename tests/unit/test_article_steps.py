@@ -44,9 +44,25 @@ def test_markdown_loses_its_markup():
 
 def test_html_body_title_and_date_come_from_trafilatura():
     article = from_html(HTML)
-    assert article.title.startswith("NATO-Gipfel in Brüssel")
-    assert article.published == "2021-06-14"
+    assert article.title.startswith("NATO-Gipfel in Brüssel") and article.language == "de"
+    # the page has no date in its metadata, and a date in the body is no publication date
+    assert article.published is None
     assert "14. Juni 2021" in article.text and "<" not in article.text
+    dated = HTML.replace("<head>", '<head><meta property="article:published_time" content="2021-06-14T09:00:00Z">')
+    assert from_html(dated).published == "2021-06-14"
+
+
+def test_html_blocks_are_paragraphs_and_the_headline_is_not_body():
+    html = (
+        '<html lang="de"><head><title>Neue Mitglieder</title></head><body><article><h1>Neue Mitglieder</h1>'
+        "<p>Die Allianz werde wachsen, sagte Stoltenberg.</p><ul><li>Finnland tritt 2023 bei</li></ul></article></body></html>"
+    )
+    article = from_html(html)
+    assert article.text == "Die Allianz werde wachsen, sagte Stoltenberg.\n\n- Finnland tritt 2023 bei"
+    assert [s.text for s in split_article(article.text, "de")] == [
+        "Die Allianz werde wachsen, sagte Stoltenberg.",
+        "- Finnland tritt 2023 bei",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -242,3 +258,70 @@ def test_claimreview_maps_verdicts_to_ratings():
     assert "worstRating" not in records[3]["reviewRating"]
     assert records[0]["itemReviewed"]["author"] == {"@type": "Person", "name": "Jens Stoltenberg"}
     assert "appearance" not in claim_reviews(_report(["REFUTED"], url=None), "N")[0]["itemReviewed"]
+
+
+# -- regressions from review ------------------------------------------------------------------------------------
+
+
+def test_odd_relative_dates_are_left_alone():
+    assert resolve_relative_dates("Die NATO traf sich am Dienſtag.", "2021-06-01", "de")[1] == []
+    assert resolve_relative_dates("Die NATO trifft sich morgen.", "9999-12-31", "de") == (
+        "Die NATO trifft sich morgen.",
+        [],
+    )
+    assert resolve_relative_dates("Gestern sank der Kurs.", "0001-01-01", "de")[1] == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In the first quarter of 2020, the company reported record profits of 5 billion euros.",
+        "Die Inflation stieg im Mai auf 5 Prozent, so dass die EZB die Zinsen erhöhte.",
+    ],
+)
+def test_a_verb_with_an_object_is_no_attribution(sentence):
+    assert split_attribution(sentence) is None
+
+
+def test_a_bare_name_subject_is_not_reordered():
+    assert (
+        restate("Russland Truppen an die Grenze verlegt habe", "de", True)
+        == "Russland Truppen an die Grenze verlegt hat"
+    )
+
+
+def _scored(text: str, scores: list[float]):
+    from service.article.worthiness import ScoredSentence
+
+    article = from_text(text)
+    article.language = "en"
+    sentences = split_article(article.text, "en")
+    return article, [
+        ScoredSentence(s, sc, rule_flags(s.text, "en"), None) for s, sc in zip(sentences, scores, strict=True)
+    ]
+
+
+def test_the_claim_cap_keeps_the_best_sentences_and_skips_overlong_ones():
+    from service.article.claims import ClaimSelector
+
+    text = (
+        "NATO met in Brussels on 14 June. Italy won Euro 2020 at Wembley. " + "The list goes on " * 80 + "until here."
+    )
+    article, scored = _scored(text, [0.6, 0.9, 0.95])
+    out = ClaimSelector(max_claim_chars=1000).run(article=article, scored=scored, max_claims=1, min_worthiness=0.5)
+    assert [c.text for c in out["claims"]] == ["Italy won Euro 2020 at Wembley."]
+    out = ClaimSelector(max_claim_chars=1000).run(article=article, scored=scored, max_claims=5, min_worthiness=0.5)
+    assert len(out["claims"]) == 2 and all(len(c.text) <= 1000 for c in out["claims"])
+
+
+def test_cli_checks_its_options_before_it_loads_an_index(tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli.main import cli
+
+    article = tmp_path / "a.txt"
+    article.write_text("Die NATO tagte am 14. Juni in Brüssel.", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["check-article", str(article), "--max-claims", "0", "--index-dir", str(tmp_path / "none")]
+    )
+    assert result.exit_code == 2 and "max_claims must be a whole number" in result.output

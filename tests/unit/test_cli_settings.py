@@ -48,3 +48,13 @@ def test_contradictory_stance_settings_are_one_clear_line(monkeypatch, tmp_path,
     res = CliRunner().invoke(cli, ["index", "status", "--index-dir", str(tmp_path / "none")])
     assert res.exit_code == 2
     assert res.stderr.strip() == f"Error: invalid setting {expected}"
+
+
+def test_a_bad_token_is_never_repeated(monkeypatch, tmp_path):
+    from service.cli.main import cli
+
+    monkeypatch.setenv("FACTCHECK_ADMIN_TOKEN", "short-secret")
+    res = CliRunner().invoke(cli, ["index", "status", "--index-dir", str(tmp_path / "none")])
+    assert res.exit_code == 2
+    assert "short-secret" not in res.output
+    assert "FACTCHECK_ADMIN_TOKEN=(hidden): Value error, must be at least 16 characters" in res.stderr

@@ -27,3 +27,14 @@ def test_readme_names_the_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
     assert "./test.sh" in ci
+
+
+def test_the_readme_error_table_is_the_code_vocabulary():
+    from service.errors import CODES
+
+    table = README[README.index("| code | status | when |") :].split("\n\n")[0].splitlines()[2:]
+    documented = {}
+    for row in table:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        documented[cells[0].strip("`")] = int(cells[1])
+    assert documented == CODES

@@ -95,6 +95,14 @@ async def upsert(request: Request, settings: SettingsDep, body: DocumentsRequest
     )
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _document_problems(body: DocumentsRequest, max_chars: int) -> list[dict[str, str]]:
     problems, seen = [], set()
     for n, doc in enumerate(body.documents):
@@ -104,6 +112,10 @@ def _document_problems(body: DocumentsRequest, max_chars: int) -> list[dict[str,
         elif doc_id in seen:
             problems.append({"loc": f"documents.{n}.id", "message": f"duplicate id {doc_id!r} in this request"})
         seen.add(doc_id)
+        for field in ("id", "text", "title", "url", "language", "published", "source"):
+            value = getattr(doc, field)
+            if isinstance(value, str) and not _encodable(value):
+                problems.append({"loc": f"documents.{n}.{field}", "message": "invalid character (a lone surrogate)"})
         if not doc.text.strip():
             problems.append({"loc": f"documents.{n}.text", "message": "empty or only white space"})
         elif len(doc.text) > max_chars:

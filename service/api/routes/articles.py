@@ -41,6 +41,7 @@ async def check_article(body: ArticleCheckRequest, check: ArticleCheckDep) -> Ar
         check.check,
         body.text,
         body.html,
+        markdown=body.markdown,
         language=body.language,
         published=body.published,
         url=body.url,

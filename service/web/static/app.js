@@ -56,7 +56,7 @@ function clearErrors(form) {
   for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
 }
 
-function showError(mode, error) {
+function showError(mode, error, keepResults = false) {
   const loc = (error.errors && error.errors[0] && error.errors[0].loc) || null;
   const fieldId = loc ? FIELD_OF[mode][String(loc).split(".")[0]] : null;
   const input = fieldId ? document.getElementById(fieldId) : null;
@@ -67,7 +67,7 @@ function showError(mode, error) {
     input.setAttribute("aria-invalid", "true");
     input.focus();
   }
-  setResults(el("p", { class: "placeholder" }, "No result: see the message above."));
+  if (!keepResults) setResults(el("p", { class: "placeholder" }, "No result: see the message above."));
 }
 
 function setBusy(button, busy, idleText) {
@@ -106,11 +106,21 @@ async function callApi(path, body) {
 
 // ---- claim results ---------------------------------------------------------------------------------
 
+// The API's offsets count code points (Python), JavaScript strings UTF-16 units: slice by code points.
+function codePoints(text) {
+  return Array.from(text);
+}
+
+function cut(points, start, end) {
+  return points.slice(start, end).join("");
+}
+
 function passageWithSentence(ev) {
+  const points = codePoints(ev.text);
   const start = Math.max(0, ev.sentence.start - ev.start);
-  const end = Math.min(ev.text.length, ev.sentence.end - ev.start);
-  return el("p", { class: "passage" }, ev.text.slice(0, start), el("mark", {}, ev.text.slice(start, end)),
-    ev.text.slice(end));
+  const end = Math.min(points.length, ev.sentence.end - ev.start);
+  return el("p", { class: "passage" }, cut(points, 0, start), el("mark", {}, cut(points, start, end)),
+    cut(points, end));
 }
 
 function evidenceCard(ev) {
@@ -183,7 +193,7 @@ async function downloadClaimReview() {
   try {
     download("claimreview.jsonld", await callApi("/v1/articles/claimreview", lastReport));
   } catch (error) {
-    showError("article", error);
+    showError("article", { ...error, errors: [] }, true);
   }
 }
 
@@ -212,10 +222,11 @@ function selectClaim(report, index, event) {
 function articleText(report) {
   const body = el("div", { class: "article-body", "aria-label": "The article, with its checked claims marked" });
   if (report.title) body.append(el("h2", {}, report.title));
+  const points = codePoints(report.text);
   let cursor = 0;
   for (const sentence of report.sentences) {
     if (!sentence.claims.length) continue;
-    body.append(report.text.slice(cursor, sentence.start));
+    body.append(cut(points, cursor, sentence.start));
     const first = report.claims[sentence.claims[0]];
     const verdicts = sentence.claims.map((i) => VERDICT_WORDS[report.claims[i].result.verdict]);
     // a link, not a button: it flows with the text and wraps like it
@@ -226,7 +237,7 @@ function articleText(report) {
     }, sentence.text));
     cursor = sentence.end;
   }
-  body.append(report.text.slice(cursor));
+  body.append(cut(points, cursor));
   return body;
 }
 
@@ -287,18 +298,22 @@ async function checkArticle(event) {
   setBusy(button, true, "Check article");
   try {
     if (file) {
-      if (!/\.(txt|md|html?|)$/i.test(file.name)) {
+      if (!/\.(txt|md|html?)$/i.test(file.name)) {
         throw { error: "Upload a .txt, .md or .html file.", errors: [{ loc: "file" }] };
       }
       const content = await readFile(file);
       if (/\.html?$/i.test(file.name)) body.html = content;
       else body.text = content;
+      body.markdown = /\.md$/i.test(file.name);
     } else {
       body.text = document.getElementById("article-text").value;
     }
     lastReport = await callApi("/v1/articles/check", body);
     setResults(...articleReport(lastReport));
   } catch (error) {
+    // a problem with the uploaded file's content belongs next to the file field
+    const loc = error.errors && error.errors[0] && error.errors[0].loc;
+    if (file && (loc === "text" || loc === "html")) error.errors[0].loc = "file";
     showError("article", error);
   } finally {
     setBusy(button, false, "Check article");

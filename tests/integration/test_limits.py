@@ -1,0 +1,71 @@
+"""Request bodies are bounded per route and refused before they are read; a protected route checks the
+token before it reads a body; the error codes are the documented ones."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.integration
+READ_TOKEN = "read-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+def bare_client(settings_factory, tmp_path_factory):
+    """The app with no index (nothing to load) and a read token: the guards answer before any route."""
+    from service.api.app import create_app
+
+    settings = settings_factory(tmp_path_factory.mktemp("none") / "index", read_token=READ_TOKEN, max_body_bytes=4096)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+AUTH = {"Authorization": f"Bearer {READ_TOKEN}"}
+
+
+def test_a_body_over_the_limit_is_refused_from_its_length(bare_client):
+    r = bare_client.post("/v1/claims/verify", content=b"x" * 5000, headers={**AUTH, "content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["code"] == "payload_too_large" and "FACTCHECK_MAX_BODY_BYTES" in r.json()["error"]
+
+
+def test_a_streamed_body_is_refused_when_it_passes_the_limit(bare_client):
+    def chunks():
+        for _ in range(10):
+            yield b"x" * 1000
+
+    r = bare_client.post("/v1/claims/verify", content=chunks(), headers={**AUTH, "content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+
+def test_the_token_is_checked_before_the_body(bare_client):
+    r = bare_client.post("/v1/claims/verify", content=b"x" * 100_000, headers={"content-type": "application/json"})
+    assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_an_article_has_its_own_larger_limit(bare_client):
+    body = b'{"text": "' + b"a" * 6000 + b'"}'
+    r = bare_client.post("/v1/articles/check", content=body, headers={**AUTH, "content-type": "application/json"})
+    assert r.status_code == 503  # past the body guard: no index is loaded here
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe{}", b"[" * 1500 + b"]" * 1500], ids=["not UTF-8", "nested too deep"])
+def test_bodies_that_cannot_be_read_are_malformed_json(bare_client, body):
+    r = bare_client.post("/v1/claims/verify", content=body, headers={**AUTH, "content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["code"] == "malformed_json"
+
+
+def test_top_k_must_be_a_whole_number(client):
+    for top_k in ("5", True, 2.5):
+        r = client.post("/v1/claims/verify", json={"claim": "NATO summit in Brussels", "top_k": top_k})
+        assert r.status_code == 422 and r.json()["code"] == "invalid_request", top_k
+
+
+@pytest.mark.parametrize("claim", ["\ud800 NATO summit", "\u200b\u200b\u200b"])
+def test_a_lone_surrogate_or_an_invisible_claim_is_invalid(client, claim):
+    import json
+
+    body = json.dumps({"claim": claim})  # ensure_ascii: the surrogate travels as \\ud800
+    r = client.post("/v1/claims/verify", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
