@@ -23,7 +23,7 @@ from index import layout
 from index.bm25 import BM25_DIR
 from index.changes import Plan, is_noop, plan_version, stored_documents, vectors_reusable
 from index.embedders import document_embedder, embed_passages, embedding_dimension
-from index.errors import DocumentNotFoundError, IndexError_, IndexNotFoundError
+from index.errors import DocumentNotFoundError, IndexCorruptError, IndexError_, IndexNotFoundError
 from index.inference import model_lock
 from index.lock import BuildLock
 from index.manifest import MANIFEST, Manifest, corpus_fingerprint
@@ -116,7 +116,7 @@ def rebuild_index(
             raise IndexNotFoundError(f"no index at {index_dir} to rebuild; build one from a corpus first")
         return stored_documents(base)
 
-    return _write_version(Path(index_dir), config, sources, False, progress, lock)
+    return _write_version(Path(index_dir), config, sources, False, progress, lock, needs_documents=True)
 
 
 def upsert_documents(
@@ -133,7 +133,7 @@ def upsert_documents(
         merged.update({d.id: d for d in documents})
         return list(merged.values())
 
-    return _write_version(Path(index_dir), config, sources, True, progress, lock)
+    return _write_version(Path(index_dir), config, sources, True, progress, lock, needs_documents=True)
 
 
 def delete_documents(
@@ -155,7 +155,7 @@ def delete_documents(
         gone = set(ids)
         return [d for d in stored_documents(base) if d.id not in gone]  # type: ignore[arg-type]
 
-    return _write_version(Path(index_dir), config, sources, True, progress, lock)
+    return _write_version(Path(index_dir), config, sources, True, progress, lock, needs_documents=True)
 
 
 def install_index(store: FaissDocumentStore, manifest: Manifest, index_dir: Path, keep_versions: int = 3) -> str:
@@ -192,6 +192,7 @@ def _write_version(
     progress: Progress | None,
     lock: BuildLock | None,
     errors: list[IngestError] | None = None,
+    needs_documents: bool = False,
 ) -> BuildReport:
     started = time.perf_counter()
     progress = progress or (BarProgress() if config.progress_bar else Progress())
@@ -200,7 +201,7 @@ def _write_version(
         layout.remove_debris(root)
         _adopt_flat_index(root)
         progress.stage("loading")
-        base = _load_base(root)
+        base = _load_base(root, needs_documents)
         sources = sources_from(base)
         if not sources:
             raise ValueError(f"nothing to index: the new version of {root} would hold no document")
@@ -308,13 +309,25 @@ def _make_version(
     report.version, report.embedded, report.reused, report.checked = version, len(embed), len(copy), len(samples)
 
 
-def _load_base(root: Path) -> FaissDocumentStore | None:
-    """The version a build starts from: the current one (or the last good one), or None when there is none."""
+def _load_base(root: Path, needs_documents: bool = False) -> FaissDocumentStore | None:
+    """The version a build starts from: the current one (or the last good one), or None when there is none.
+
+    :raises IndexCorruptError: when ``needs_documents`` (a change to the stored documents) and versions
+        exist but every one fails its checks: starting from nothing would publish an index without their
+        documents and prune the versions that still hold them.
+    """
     try:
         return FaissDocumentStore.load(root)  # no expected model: an update decides what it can reuse
     except IndexError_ as exc:
-        if not isinstance(exc, IndexNotFoundError):
-            log.warning("no usable version in %s, building without one: %s", root, exc)
+        if isinstance(exc, IndexNotFoundError):
+            return None
+        if needs_documents:
+            raise IndexCorruptError(
+                f"every version of the index fails its checks ({exc}); this change would start from nothing and "
+                "drop the documents they hold. Rebuild from a corpus (factcheck index build --corpus PATH) or "
+                "restore the damaged file first; nothing was changed"
+            ) from exc
+        log.warning("no usable version in %s, building without one: %s", root, exc)
         return None
 
 

@@ -37,6 +37,12 @@ class ProgressTracker(Progress):
         self._stage_started = self._started
         self._done = 0
         self._total: int | None = None
+        self._ended: float | None = None
+
+    def finish(self, state: str) -> None:
+        """The job ended (``succeeded`` or ``failed``): its stage says so and its clock stops."""
+        with self._mutex:
+            self._stage, self._ended = state, time.monotonic()
 
     def stage(self, name: str, total: int | None = None) -> None:
         with self._mutex:
@@ -49,11 +55,11 @@ class ProgressTracker(Progress):
 
     def snapshot(self) -> dict[str, Any]:
         with self._mutex:
-            now = time.monotonic()
+            now = self._ended or time.monotonic()
             spent = now - self._stage_started
             rate = self._done / spent if spent > 0 and self._done else None
             left = None
-            if rate and self._total is not None:
+            if rate and self._total is not None and self._ended is None:
                 left = round(max(self._total - self._done, 0) / rate, 1)
             return {
                 "stage": self._stage,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from index.errors import (
     DocumentNotFoundError,
@@ -119,6 +120,14 @@ def describe(exc: BaseException) -> ErrorInfo:
         if isinstance(exc, cls):
             return ErrorInfo(code, status, exit_code, str(exc))
     return ErrorInfo("internal_error", 500, 1, "internal error; the server log has the details")
+
+
+def hide_paths(text: str, root: Path) -> str:
+    """``text`` with the index folder's server path replaced by its name: an API answer must not tell a
+    client where the server keeps its files."""
+    for form in {str(root.resolve()), str(root.absolute()), str(root)} - {"", "."}:
+        text = text.replace(form, root.name or "index")
+    return text
 
 
 def error_body(info: ErrorInfo) -> dict:

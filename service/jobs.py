@@ -112,6 +112,7 @@ class JobRegistry:
         finally:
             # the lock goes first: once the job reads as finished, the next one must be able to start
             lock.release()
+            job.tracker.finish(state)
             job.tracker.close()
             job.result, job.error, job.finished_at = result, error, _now()
             job.state = state

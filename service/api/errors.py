@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import IndexError_
-from service.errors import ErrorInfo, FactCheckError, describe, error_body
+from service.errors import ErrorInfo, FactCheckError, describe, error_body, hide_paths
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ async def _on_any(request: Request, exc: Exception) -> JSONResponse:
     info = describe(exc)
     if info.status >= 500 and info.code == "internal_error":
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+    info.message = hide_paths(info.message, request.app.state.settings.index_dir)
     return _response(info, getattr(exc, "headers", None))
 
 

@@ -95,6 +95,11 @@ def test_a_document_job_reports_progress_and_the_service_swaps_to_its_version(ad
     assert result["added"] == 1 and result["embedded"] == 1 and result["reused"] == result["passages"] - 1
     assert result["version"] == result["serving"] == "v000002"
     assert job["progress"]["elapsed_s"] > 0 and job["started_at"] and job["finished_at"]
+    # a finished job's clock has stopped and its stage says how it ended
+    assert job["progress"]["stage"] == "succeeded" and job["progress"]["eta_s"] is None
+    time.sleep(0.3)
+    again = admin_client.get(f"/v1/index/jobs/{job['id']}", headers=AUTH).json()
+    assert again["progress"]["elapsed_s"] == job["progress"]["elapsed_s"]
     top = admin_client.post("/v1/claims/search", json={"claim": "capital of Norway", "top_k": 1}).json()
     assert top["evidence"][0]["document_id"] == "oslo"
 
@@ -234,3 +239,28 @@ def test_swaps_while_clients_hammer_verify_fail_no_request(sample_index, setting
     statuses = Counter(s for s, _ in results)
     assert set(statuses) == {200}, statuses
     assert sum(statuses.values()) >= 12
+
+
+def test_an_upload_never_wipes_a_damaged_index(tiny_root, settings_factory):
+    """Every version damaged: the upload is refused, naming the damage, and no version is pruned."""
+    from fastapi.testclient import TestClient
+
+    from index import layout
+    from service.api.app import create_app
+    from tests.integration.conftest import wait_for_job
+
+    for version in layout.version_ids(tiny_root):
+        vectors = layout.version_dir(tiny_root, version) / "vectors.faiss"
+        vectors.write_bytes(vectors.read_bytes()[:-100])
+    before = layout.version_ids(tiny_root)
+    documents = (layout.current_dir(tiny_root) / "documents.jsonl").read_bytes()
+    settings = settings_factory(tiny_root, admin_token=ADMIN, index_watch_seconds=0)
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/v1/documents", json={"documents": [{"id": "oslo", "text": "Oslo is the capital of Norway."}]},
+                        headers=AUTH)  # fmt: skip
+        assert r.status_code == 202
+        job = wait_for_job(client, r.json()["job_id"], AUTH)
+    assert job["state"] == "failed"
+    assert job["error"]["code"] == "index_corrupt" and "vectors.faiss" in job["error"]["error"]
+    assert layout.version_ids(tiny_root) == before
+    assert (layout.current_dir(tiny_root) / "documents.jsonl").read_bytes() == documents

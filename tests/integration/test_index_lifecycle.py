@@ -168,6 +168,9 @@ def test_a_damaged_current_version_is_refused_and_the_last_good_one_served(
         info = client.get("/v1/index").json()
         assert info["loaded"] and info["version"] == "v000001"
         assert "vectors.faiss is damaged (checksum mismatch)" in info["refused_versions"]["v000002"]
+        assert str(tiny_root) not in info["refused_versions"]["v000002"]
+        assert client.get("/healthz").json() == {"status": "fallback", "index_loaded": True, "version": "v000001"}
+        assert client.get("/readyz").json()["fallback"] == "v000001"
         resp = client.post("/v1/claims/search", json={"claim": "capital of France", "top_k": 1})
         assert resp.json()["evidence"][0]["document_id"] == "paris"  # v1 still has paris
 
