@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,7 +64,8 @@ class Job:
 class JobRegistry:
     """The jobs of this process; the finished ones are kept (the last ``keep``) for their status."""
 
-    def __init__(self, keep: int = 100) -> None:
+    def __init__(self, keep: int = 100, on_finish: Callable[[str, str, float], None] | None = None) -> None:
+        self._on_finish = on_finish  # (kind, state, seconds): for metrics
         self._jobs: dict[str, Job] = {}
         self._mutex = threading.Lock()
         self._keep = keep
@@ -99,6 +101,7 @@ class JobRegistry:
 
     def _run(self, job: Job, work: Work, lock: BuildLock) -> None:
         job.state, job.started_at = "running", _now()
+        began = time.monotonic()
         state, result, error = "failed", None, None
         try:
             result, state = work(lock, job.tracker), "succeeded"
@@ -116,6 +119,8 @@ class JobRegistry:
             job.tracker.close()
             job.result, job.error, job.finished_at = result, error, _now()
             job.state = state
+            if self._on_finish is not None:
+                self._on_finish(job.kind, state, time.monotonic() - began)
 
     def _trim(self) -> None:
         done = [j for j in self._jobs.values() if not j.active]

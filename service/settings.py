@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     max_documents_per_request: int = Field(
         1000, ge=1, le=100000, description="Most documents one POST /v1/documents may hold."
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines of the service: text, or json (one object a line, with the request id)."
+    )
     max_body_bytes: int = Field(
         1_048_576,
         ge=1024,

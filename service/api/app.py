@@ -10,6 +10,9 @@ from fastapi import FastAPI
 
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyGuard
+from service.api.metrics import Metrics
+from service.api.metrics import install as install_metrics
+from service.api.request_id import RequestId
 from service.api.routes import admin, articles, claims, meta
 from service.api.swap import IndexSwapper
 from service.errors import describe
@@ -52,10 +55,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.lookup, app.state.index_error = None, "the service is starting"
-    app.state.jobs = JobRegistry()
+    metrics = Metrics()
+    app.state.jobs = JobRegistry(on_finish=metrics.observe_job)
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.add_middleware(BodyGuard, settings=settings)
+    install_metrics(app, metrics)  # outside the body guard: its 413s and 401s are counted too
+    app.add_middleware(RequestId)  # added last: outermost, so every answer (a 413, a 500) carries the id
     app.include_router(claims.router)
     app.include_router(articles.router)
     app.include_router(meta.router)

@@ -47,16 +47,19 @@ def cli(verbose: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @handle_errors
 def serve(index_dir: Path | None, host: str, port: int) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs)."""
+    """Run the HTTP API and the web page (page at /, OpenAPI docs at /docs)."""
+    import logging
+
     import uvicorn
 
     from service.api.app import create_app
+    from service.logs import configure_logging
 
     settings = make_settings(index_dir)
-    click.echo(
-        f"Serving on http://{host}:{port} (docs at http://{host}:{port}/docs), index {settings.index_dir}", err=True
-    )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    configure_logging(logging.INFO, settings.log_format)
+    click.echo(f"Serving on http://{host}:{port} (the page at /, docs at /docs), index {settings.index_dir}", err=True)
+    # log_config=None: uvicorn's records go to the handler above (with the request id), not its own
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None)
 
 
 @cli.command()

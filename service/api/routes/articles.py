@@ -29,7 +29,7 @@ ArticleCheckDep = Annotated[ArticleCheck, Depends(get_article_check)]
 
 
 @router.post("/check", response_model=ArticleReport, responses=_ERRORS, summary="Check the claims of an article")
-async def check_article(body: ArticleCheckRequest, check: ArticleCheckDep) -> ArticleReport:
+async def check_article(body: ArticleCheckRequest, check: ArticleCheckDep, request: Request) -> ArticleReport:
     """Find the check-worthy claims of an article (text or HTML) and check them all in one batch.
 
     The report has the article's title, language and date where found; every sentence with its
@@ -37,7 +37,7 @@ async def check_article(body: ArticleCheckRequest, check: ArticleCheckDep) -> Ar
     from (`text[start:end]`), its speaker when the article reports who said it, and the full claim
     check (verdict, confidence, evidence); and a summary with counts per verdict and the time per stage.
     """
-    return await run_in_threadpool(
+    report = await run_in_threadpool(
         check.check,
         body.text,
         body.html,
@@ -49,6 +49,9 @@ async def check_article(body: ArticleCheckRequest, check: ArticleCheckDep) -> Ar
         min_worthiness=body.min_worthiness,
         top_k=body.top_k,
     )
+    stages = {k.removeprefix("verify."): v for k, v in report.timings_ms.items() if k.startswith("verify.")}
+    request.app.state.metrics.observe_check([c.result.verdict for c in report.claims], stages)
+    return report
 
 
 @router.post(

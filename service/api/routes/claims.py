@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.auth import ReaderDep
@@ -20,7 +20,7 @@ _ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 422, 503)}
 
 
 @router.post("/verify", response_model=VerifyResponse, responses=_ERRORS, summary="Check one claim")
-async def verify_claim(body: VerifyRequest, lookup: LookupDep) -> VerifyResponse:
+async def verify_claim(body: VerifyRequest, lookup: LookupDep, request: Request) -> VerifyResponse:
     """Check a claim against the reference corpus.
 
     The answer is a verdict (SUPPORTED, REFUTED, CONFLICTING or NOT_ENOUGH_INFO) with the
@@ -29,7 +29,9 @@ async def verify_claim(body: VerifyRequest, lookup: LookupDep) -> VerifyResponse
     into the document), its document, title, URL and language, and a check of the numbers, dates
     and places the claim and the sentence name.
     """
-    return await run_in_threadpool(lookup.verify, body.claim, body.top_k, body.language)
+    result = await run_in_threadpool(lookup.verify, body.claim, body.top_k, body.language)
+    request.app.state.metrics.observe_check([result.verdict], result.timings_ms)
+    return result
 
 
 @router.post(
@@ -38,10 +40,12 @@ async def verify_claim(body: VerifyRequest, lookup: LookupDep) -> VerifyResponse
     responses=_ERRORS,
     summary="Check many claims in one pass",
 )
-async def verify_batch(body: BatchVerifyRequest, lookup: LookupDep) -> BatchVerifyResponse:
+async def verify_batch(body: BatchVerifyRequest, lookup: LookupDep, request: Request) -> BatchVerifyResponse:
     """Check up to FACTCHECK_MAX_BATCH_CLAIMS claims: one embedding call and one stance call for
     all of them. Each result is what /v1/claims/verify answers for that claim."""
-    return await run_in_threadpool(lookup.verify_batch, body.claims, body.top_k, body.language)
+    batch = await run_in_threadpool(lookup.verify_batch, body.claims, body.top_k, body.language)
+    request.app.state.metrics.observe_check([r.verdict for r in batch.results], batch.timings_ms)
+    return batch
 
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS, summary="Find passages similar to a claim")
