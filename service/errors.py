@@ -101,6 +101,10 @@ class PayloadTooLargeError(FactCheckError):
     code, status, exit_code = "payload_too_large", 413, 2
 
 
+class JobInterruptedError(FactCheckError):
+    code, status, exit_code = "job_interrupted", 500, 1
+
+
 # Every code an API error body or a job error may carry, with its HTTP status: the one vocabulary the
 # README's table documents (tests/unit/test_docs.py compares them).
 CODES: dict[str, int] = {

@@ -20,6 +20,7 @@ from index.errors import IndexBusyError
 from index.lock import BuildLock
 from index.progress import ProgressTracker
 from service.errors import BuildRunningError, describe, error_body
+from service.job_store import JobStore
 from service.schemas import JobInfo, JobProgress
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ class Job:
     def active(self) -> bool:
         return self.state in ("queued", "running")
 
+    def record(self) -> dict[str, Any]:
+        return self.info().model_dump(mode="json")
+
     def info(self) -> JobInfo:
         return JobInfo(
             id=self.id,
@@ -64,14 +68,40 @@ class Job:
 class JobRegistry:
     """The jobs of this process; the finished ones are kept (the last ``keep``) for their status."""
 
-    def __init__(self, keep: int = 100, on_finish: Callable[[str, str, float], None] | None = None) -> None:
+    def __init__(
+        self,
+        keep: int = 100,
+        on_finish: Callable[[str, str, float], None] | None = None,
+        store: JobStore | None = None,
+    ) -> None:
         self._on_finish = on_finish  # (kind, state, seconds): for metrics
+        self._store = store  # records that outlive the process; None: memory only
         self._jobs: dict[str, Job] = {}
         self._mutex = threading.Lock()
         self._keep = keep
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
+
+    def info(self, job_id: str) -> JobInfo | None:
+        """A job of this process, or one an earlier process (or another worker) recorded."""
+        job = self._jobs.get(job_id)
+        if job is not None:
+            return job.info()
+        record = self._store.load(job_id) if self._store else None
+        return JobInfo(**record) if record else None
+
+    def attach(self, store: JobStore) -> int:
+        """Keep records in ``store`` from now on; jobs left running by a dead process are marked failed."""
+        self._store = store
+        return store.fail_interrupted(_now(), {j.id for j in self._jobs.values() if j.active})
+
+    def _save(self, job: Job) -> None:
+        if self._store is not None:
+            try:
+                self._store.save(job.record())
+            except Exception:  # a full disk must not fail the build itself
+                log.exception("could not record job %s", job.id)
 
     def active(self) -> Job | None:
         return next((j for j in self._jobs.values() if j.active), None)
@@ -95,12 +125,14 @@ class JobRegistry:
                 raise BuildRunningError(f"{exc} (a build outside this service)") from exc
             job = Job(id=uuid.uuid4().hex[:12], kind=kind)
             self._jobs[job.id] = job
+            self._save(job)
             self._trim()
             threading.Thread(target=self._run, args=(job, work, lock), name=f"index-job-{job.id}", daemon=True).start()
         return job
 
     def _run(self, job: Job, work: Work, lock: BuildLock) -> None:
         job.state, job.started_at = "running", _now()
+        self._save(job)
         began = time.monotonic()
         state, result, error = "failed", None, None
         try:
@@ -119,6 +151,7 @@ class JobRegistry:
             job.tracker.close()
             job.result, job.error, job.finished_at = result, error, _now()
             job.state = state
+            self._save(job)
             if self._on_finish is not None:
                 self._on_finish(job.kind, state, time.monotonic() - began)
 

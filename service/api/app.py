@@ -4,6 +4,7 @@ and a new index version is swapped in while the service runs (see :mod:`service.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from service.api.routes import admin, articles, claims, meta
 from service.api.swap import IndexSwapper
 from service.errors import describe
 from service.index_ops import clean_debris
+from service.job_store import JobStore
 from service.jobs import JobRegistry
 from service.runtime import configure_threads
 from service.settings import Settings, get_settings
@@ -32,6 +34,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_threads(settings.threads)
         app.state.lookup, app.state.index_error = None, None
         clean_debris(settings.index_dir)  # what a killed build left, unless a build runs right now
+        try:
+            interrupted = app.state.jobs.attach(JobStore(settings.index_dir))
+            if interrupted:
+                log.warning("%d index job(s) were running when the service stopped: marked failed", interrupted)
+        except (OSError, sqlite3.Error) as exc:  # a read-only index folder: jobs stay in memory
+            log.warning("job records stay in memory: %s", exc)
         swapper = IndexSwapper(app, settings)
         app.state.swapper = swapper
         try:

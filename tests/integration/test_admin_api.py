@@ -264,3 +264,32 @@ def test_an_upload_never_wipes_a_damaged_index(tiny_root, settings_factory):
     assert job["error"]["code"] == "index_corrupt" and "vectors.faiss" in job["error"]["error"]
     assert layout.version_ids(tiny_root) == before
     assert (layout.current_dir(tiny_root) / "documents.jsonl").read_bytes() == documents
+
+
+def test_jobs_survive_a_restart_and_an_interrupted_one_reads_as_failed(tiny_root, settings_factory):
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    settings = settings_factory(tiny_root, admin_token=ADMIN, index_watch_seconds=0)
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/v1/documents", json={"documents": [OSLO]}, headers=AUTH)
+        job = wait_for_job(client, r.json()["job_id"], AUTH)
+        assert job["state"] == "succeeded"
+    # a job some process left running when it died
+    db = sqlite3.connect(tiny_root / "jobs.sqlite")
+    db.execute(
+        "INSERT INTO jobs VALUES ('deadbeef0000', 'rebuild', 'running', '2026-01-01T00:00:00+00:00', "
+        "'2026-01-01T00:00:01+00:00', NULL, ?, NULL, NULL)",
+        ('{"stage": "embedding", "done": 3, "total": 10, "rate_per_s": null, "eta_s": null, "elapsed_s": 1.0}',),
+    )
+    db.commit()
+    db.close()
+    with TestClient(create_app(settings)) as client:  # the restart
+        again = client.get(f"/v1/index/jobs/{job['id']}", headers=AUTH).json()
+        assert again["state"] == "succeeded" and again["result"]["version"] == job["result"]["version"]
+        dead = client.get("/v1/index/jobs/deadbeef0000", headers=AUTH).json()
+        assert dead["state"] == "failed" and dead["error"]["code"] == "job_interrupted" and dead["finished_at"]
+        assert client.get("/v1/index/jobs/nope", headers=AUTH).status_code == 404

@@ -148,7 +148,7 @@ async def delete(request: Request, settings: SettingsDep, doc_id: str) -> JSONRe
 @router.get("/v1/index/jobs/{job_id}", response_model=JobInfo, responses=_ERRORS, summary="Follow an index job")
 async def job_status(request: Request, job_id: str) -> JobInfo:
     """State, stage and progress (passages embedded, rate, time left) of a job; its report once it is done."""
-    job = request.app.state.jobs.get(job_id)
-    if job is None:
-        raise NotFoundError(f"no job {job_id!r} (jobs are kept in memory until the service restarts)")
-    return job.info()
+    info = request.app.state.jobs.info(job_id)
+    if info is None:
+        raise NotFoundError(f"no job {job_id!r}")
+    return info
