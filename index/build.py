@@ -149,7 +149,9 @@ def delete_documents(
     """
 
     def sources(base: FaissDocumentStore | None) -> list[SourceDocument]:
-        missing = [i for i in ids if base is None or i not in base.sources]
+        if base is None:
+            raise IndexNotFoundError(f"no index at {index_dir}: nothing to delete from")
+        missing = [i for i in ids if i not in base.sources]
         if missing:
             raise DocumentNotFoundError(f"no document {missing[0]!r} in the index")
         gone = set(ids)

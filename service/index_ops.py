@@ -34,14 +34,6 @@ def _corpus_errors() -> Iterator[None]:
         raise CorpusError(str(exc)) from exc
 
 
-def ensure_idle(root: Path) -> None:
-    """Fail at once, before any slow work, when another build holds ``root``."""
-    pid = holder_pid(root)
-    if pid is not None:
-        who = f" (pid {pid})" if pid > 0 else ""
-        raise IndexBusyError(f"another build is running on {root}{who}; wait for it to finish", pid)
-
-
 def run_build(
     settings: Settings, corpus: Path | None, progress: Progress | None = None, lock: BuildLock | None = None
 ) -> BuildReport:
@@ -146,6 +138,8 @@ def index_status(settings: Settings) -> dict[str, Any]:
         "serving": store.version,
         "current": layout.read_current(root),
         "versions": versions,
-        "debris": [str(p) for p in layout.debris(root)],
-        "build_running_pid": holder_pid(root),
+        # while a build runs, the hidden folders are its staging, not leftovers
+        "debris": [] if (running := holder_pid(root)) is not None else [str(p) for p in layout.debris(root)],
+        "staging": [str(p) for p in layout.debris(root)] if running is not None else [],
+        "build_running_pid": running,
     }

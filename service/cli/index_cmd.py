@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,19 @@ def _progress():
     return BarProgress() if is_terminal() else LineProgress(lambda line: click.echo(line, err=True))
 
 
+@contextmanager
+def _early_lock(root: Path) -> Iterator[Any]:
+    """The build lock before any slow preparation, so a second build is refused at once; for an index
+    folder that does not exist yet, the build takes it itself (a failed first build leaves no folder)."""
+    from index.lock import BuildLock
+
+    if not root.is_dir():
+        yield None
+        return
+    with BuildLock(root) as lock:
+        yield lock
+
+
 def _echo_report(report, as_json: bool, verb: str) -> None:
     from service.index_ops import report_dict
 
@@ -79,13 +93,13 @@ def _echo_report(report, as_json: bool, verb: str) -> None:
 @handle_errors
 def build(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
     """Build a new version of the index, embedding every passage; the current one serves until it is ready."""
-    from service.index_ops import ensure_idle, run_build
+    from service.index_ops import run_build
     from service.runtime import configure_threads
 
     settings = make_settings(index_dir, embedding_model=model)
-    ensure_idle(settings.index_dir)
-    configure_threads(settings.threads)
-    _echo_report(run_build(settings, corpus, _progress()), as_json, "Built")
+    with _early_lock(settings.index_dir) as lock:
+        configure_threads(settings.threads)
+        _echo_report(run_build(settings, corpus, _progress(), lock), as_json, "Built")
 
 
 @index_group.command(name="update")
@@ -98,13 +112,13 @@ def update(corpus: Path | None, index_dir: Path | None, model: str | None, as_js
     Documents are matched by id and content hash; removed documents leave the index, and the
     vectors of unchanged passages are copied from the current version.
     """
-    from service.index_ops import ensure_idle, run_update
+    from service.index_ops import run_update
     from service.runtime import configure_threads
 
     settings = make_settings(index_dir, embedding_model=model)
-    ensure_idle(settings.index_dir)
-    configure_threads(settings.threads)
-    _echo_report(run_update(settings, corpus, _progress()), as_json, "Updated")
+    with _early_lock(settings.index_dir) as lock:
+        configure_threads(settings.threads)
+        _echo_report(run_update(settings, corpus, _progress(), lock), as_json, "Updated")
 
 
 @index_group.command(name="status")
@@ -125,7 +139,7 @@ def status(index_dir: Path | None, as_json: bool) -> None:
             f"Warning: version {data['current']} (CURRENT) fails its checks; {data['serving']} is served", err=True
         )
     click.echo(f"Index {data['index_dir']}: OK" + (f", serving {data['serving']}" if data["serving"] else ""))
-    skip = {"versions", "debris", "build_running_pid", "index_dir", "serving", "current"}
+    skip = {"versions", "debris", "staging", "build_running_pid", "index_dir", "serving", "current"}
     for key, value in data.items():
         if key not in skip:
             click.echo(f"  {key:<20} {value}")
@@ -143,4 +157,5 @@ def status(index_dir: Path | None, as_json: bool) -> None:
     if data["debris"]:
         click.echo(f"\n  {len(data['debris'])} leftovers of interrupted builds (removed at the next build or start)")
     if data["build_running_pid"] is not None:
-        click.echo(f"\n  a build is running (pid {data['build_running_pid']})")
+        staging = f", staging in {len(data['staging'])} folder(s)" if data["staging"] else ""
+        click.echo(f"\n  a build is running (pid {data['build_running_pid']}){staging}")

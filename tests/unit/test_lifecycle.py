@@ -283,3 +283,17 @@ def test_progress_lines_say_count_rate_and_time_left():
     assert lines[1].startswith("embedding: 25/100 passages (") and "left)" in lines[1]
     snap = progress.snapshot()
     assert snap["done"] == 25 and snap["rate_per_s"] > 0 and snap["eta_s"] > 0
+
+
+def test_status_calls_a_running_builds_staging_staging_not_leftovers(built):
+    from service.index_ops import index_status
+    from service.settings import Settings
+
+    staging = layout.make_staging(built, "v000002")
+    settings = Settings(index_dir=built, embedding_model="hash-test")
+    with BuildLock(built):
+        running = index_status(settings)
+        assert running["debris"] == [] and running["staging"] == [str(staging)]
+        assert running["build_running_pid"] is not None
+    idle = index_status(settings)
+    assert idle["debris"] == [str(staging)] and idle["staging"] == []
