@@ -4,6 +4,7 @@ process (the tests) do not collide."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 class Metrics:
     def __init__(self) -> None:
+        self._version_shown: str | None = None
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter("factcheck_http_requests", "HTTP requests", ["route", "method", "status"], registry=r)
@@ -27,9 +29,13 @@ class Metrics:
             "factcheck_stage_seconds", "Claim check stage latency (per batch)", ["stage"], buckets=_LATENCY, registry=r
         )
         self.verdicts = Counter("factcheck_verdicts", "Verdicts given", ["verdict"], registry=r)
-        self.passages = Gauge("factcheck_index_passages", "Passages in the loaded index", registry=r)
-        self.documents = Gauge("factcheck_index_documents", "Documents in the loaded index", registry=r)
-        self.version = Gauge("factcheck_index_version_info", "The loaded index version (1)", ["version"], registry=r)
+        mode = "mostrecent"  # with several workers: the value the last worker to look saw
+        self.passages = Gauge("factcheck_index_passages", "Passages in the loaded index", registry=r,
+                              multiprocess_mode=mode)  # fmt: skip
+        self.documents = Gauge("factcheck_index_documents", "Documents in the loaded index", registry=r,
+                               multiprocess_mode=mode)  # fmt: skip
+        self.version = Gauge("factcheck_index_version_info", "The loaded index version (1)", ["version"], registry=r,
+                             multiprocess_mode=mode)  # fmt: skip
         self.jobs = Counter("factcheck_build_jobs", "Finished build jobs", ["kind", "state"], registry=r)
         self.job_seconds = Histogram(
             "factcheck_build_job_seconds", "Build job duration", ["kind"], buckets=(1, 5, 15, 60, 300, 900, 3600),
@@ -48,8 +54,11 @@ class Metrics:
             return
         self.passages.set(lookup.store.count_documents())
         self.documents.set(len(lookup.store.sources))
-        self.version.clear()
-        self.version.labels(lookup.version or "").set(1)
+        version = lookup.version or ""
+        if self._version_shown not in (None, version):
+            self.version.labels(self._version_shown).set(0)  # clear() does not exist in multiprocess mode
+        self.version.labels(version).set(1)
+        self._version_shown = version
 
     def observe_job(self, kind: str, state: str, seconds: float) -> None:
         self.jobs.labels(kind, state).inc()
@@ -90,4 +99,10 @@ def install(app: FastAPI, metrics: Metrics) -> None:
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint(request: Request) -> Response:
         metrics.observe_index(request.app.state.lookup)
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        registry = metrics.registry
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # several workers: every worker's numbers
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

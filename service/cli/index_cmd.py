@@ -47,12 +47,24 @@ def _progress():
     return BarProgress() if is_terminal() else LineProgress(lambda line: click.echo(line, err=True))
 
 
+def _lower_priority() -> None:
+    """A build yields the CPU to a service answering claims on the same machine (nice 10)."""
+    import os
+
+    try:
+        if os.nice(0) < 10:
+            os.nice(10 - os.nice(0))
+    except OSError:
+        pass
+
+
 @contextmanager
 def _early_lock(root: Path) -> Iterator[Any]:
     """The build lock before any slow preparation, so a second build is refused at once; for an index
     folder that does not exist yet, the build takes it itself (a failed first build leaves no folder)."""
     from index.lock import BuildLock
 
+    _lower_priority()
     if not root.is_dir():
         yield None
         return

@@ -45,21 +45,53 @@ def cli(verbose: bool) -> None:
 @index_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes, each with its own models (memory x N) and FACTCHECK_THREADS split between them; "
+    "each sees index swaps through CURRENT.",
+)
 @handle_errors
-def serve(index_dir: Path | None, host: str, port: int) -> None:
+def serve(index_dir: Path | None, host: str, port: int, workers: int) -> None:
     """Run the HTTP API and the web page (page at /, OpenAPI docs at /docs)."""
     import logging
+    import os
+    import tempfile
 
     import uvicorn
 
-    from service.api.app import create_app
     from service.logs import configure_logging
 
     settings = make_settings(index_dir)
     configure_logging(logging.INFO, settings.log_format)
-    click.echo(f"Serving on http://{host}:{port} (the page at /, docs at /docs), index {settings.index_dir}", err=True)
-    # log_config=None: uvicorn's records go to the handler above (with the request id), not its own
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None)
+    click.echo(
+        f"Serving on http://{host}:{port} (the page at /, docs at /docs), index {settings.index_dir}, "
+        f"{workers} worker(s)",
+        err=True,
+    )
+    if workers == 1:
+        from service.api.app import create_app
+
+        # log_config=None: uvicorn's records go to the handler above (with the request id), not its own
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None)
+        return
+    # the workers build their settings from the environment: hand them this command's choices
+    os.environ["FACTCHECK_INDEX_DIR"] = str(settings.index_dir)
+    if "FACTCHECK_THREADS" not in os.environ:
+        os.environ["FACTCHECK_THREADS"] = str(max(1, settings.threads // workers))
+    # one metrics view across the workers (prometheus-client's multiprocess mode)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="factcheck-metrics-"))
+    uvicorn.run(
+        "service.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=None,
+    )
 
 
 @cli.command()

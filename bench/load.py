@@ -1,0 +1,123 @@
+"""Load on the running service over loopback: claims/s and p50/p95/p99 at concurrency 1, 4 and 16, and at 4
+while a rebuild runs, for 1 worker process and for several (``factcheck serve --workers N``).
+
+    python bench/load.py                       # workers 1 and 2, the sample index
+    python bench/load.py --workers 1 2 --requests 40
+
+Starts ``factcheck serve`` itself on 127.0.0.1 (a free port) with a fresh sample index in a temporary
+folder, and stops it afterwards. Bounded: a fixed number of requests per level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import table  # noqa: E402
+
+ADMIN = "bench-admin-token-0123456789"
+FACTCHECK = str(Path(sys.executable).with_name("factcheck"))  # the console script beside this interpreter
+CLAIMS = [json.loads(line)["claim"] for line in (ROOT / "tests/data/gold_claims.jsonl").open(encoding="utf-8")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(index_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "FACTCHECK_ADMIN_TOKEN": ADMIN, "FACTCHECK_INDEX_WATCH_SECONDS": "1", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [FACTCHECK, "serve", "--index-dir", str(index_dir), "--port", str(port),
+         "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                # every worker answers only once its models are loaded: warm them all
+                for claim in CLAIMS[: 4 * workers]:
+                    httpx.post(url + "/v1/claims/verify", json={"claim": claim}, timeout=120)
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    proc.kill()
+    raise SystemExit("the service did not start")
+
+
+def level(url: str, concurrency: int, n: int) -> list[object]:
+    def one(i: int) -> tuple[float, bool]:
+        started = time.perf_counter()
+        try:
+            r = httpx.post(url + "/v1/claims/verify", json={"claim": CLAIMS[i % len(CLAIMS)]}, timeout=300)
+            ok = r.status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        return time.perf_counter() - started, ok
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(one, range(n)))
+    wall = time.perf_counter() - started
+    ms = sorted(t * 1000 for t, _ in results)
+    q = statistics.quantiles(ms, n=100)
+    return [n / wall, q[49], q[94], q[98], sum(not ok for _, ok in results)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--requests", type=int, default=32, help="requests per concurrency level")
+    args = ap.parse_args()
+    from service.stance.hardware import choose_runtime
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    print(f"CPU: {cpu}, {os.cpu_count()} cores; stance runtime {choose_runtime()}\n")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        index_dir = Path(tmp) / "index"
+        subprocess.run(
+            [FACTCHECK, "index", "build", "--corpus", "corpus/sample", "--index-dir",
+             str(index_dir)],
+            check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )  # fmt: skip
+        for workers in args.workers:
+            proc, url = start(index_dir, workers)
+            try:
+                for concurrency in (1, 4, 16):
+                    rows.append([workers, concurrency, "", *level(url, concurrency, args.requests)])
+                job = httpx.post(url + "/v1/index/rebuild", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+                during = level(url, 4, args.requests)
+                state = httpx.get(url + job.json()["url"], headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+                rows.append([workers, 4, f"rebuild ({state.json()['state']} after)", *during])
+                while state.json()["state"] in ("queued", "running"):  # let it finish before the next setup
+                    time.sleep(2)
+                    state = httpx.get(url + job.json()["url"], headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=60)
+    print(table(["workers", "concurrency", "during", "claims/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows))
+
+
+if __name__ == "__main__":
+    main()
