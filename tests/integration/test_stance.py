@@ -124,13 +124,34 @@ def test_unknown_backend_is_refused():
         StanceScorer(precision="fp8")
 
 
-def test_temperature_softens_without_changing_the_label(scorer):
-    logits = scorer.logits([DE_EVIDENCE], [CASES[0][0]])
-    sharp = scorer.probabilities([DE_EVIDENCE], [CASES[0][0]])
-    assert scorer.temperature > 0
-    hot = np.exp(logits / (scorer.temperature * 4))
-    hot /= hot.sum()
-    assert hot.argmax() == sharp.argmax() and hot.max() < sharp.max()
+def test_temperature_is_the_shipped_calibration_and_softens_without_changing_the_label(scorer):
+    from pathlib import Path
+
+    import service.stance
+
+    # read the file itself, not through the loader under test
+    calibration = Path(service.stance.__file__).parent / "model" / "calibration.json"
+    shipped = json.loads(calibration.read_text())["temperature"]
+    assert shipped > 1.0  # fitted on held-out pairs: the raw model is over-confident
+    assert scorer.temperature == pytest.approx(shipped)
+    premises, claims = [DE_EVIDENCE, EN_EVIDENCE], [CASES[0][0], CASES[1][0]]
+    logits = scorer.logits(premises, claims).astype(np.float64)
+
+    def softmax(x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    calibrated = scorer.probabilities(premises, claims)
+    raw = softmax(logits)
+    np.testing.assert_allclose(calibrated, softmax(logits / shipped), atol=1e-5)
+    # the division really happens: T = 1 would give other scores, T > 1 makes each answer less sure
+    assert np.abs(calibrated - raw).max() > 0.01
+    assert (calibrated.argmax(axis=1) == raw.argmax(axis=1)).all()
+    assert (calibrated.max(axis=1) < raw.max(axis=1)).all()
+    # and run(), what the service reports, gives the calibrated scores
+    out = scorer.run(premises, claims)
+    for got, want in zip(out["scores"], calibrated, strict=True):
+        assert [got[label] for label in ("entailment", "neutral", "contradiction")] == pytest.approx(want, abs=1e-5)
 
 
 def _shared_pairs(name: str, n: int):

@@ -1,7 +1,9 @@
 """Docs as tests: every setting and every CLI command is documented in the README."""
 
+import re
 from pathlib import Path
 
+import click
 import pytest
 
 from service.settings import Settings
@@ -18,6 +20,38 @@ def test_every_setting_is_in_the_readme(field):
 def test_every_setting_has_a_description():
     for name, field in Settings.model_fields.items():
         assert field.description, name
+
+
+def cli_commands() -> list[str]:
+    """Every command and subcommand of ``factcheck``, as typed: "factcheck index build"."""
+    from service.cli.main import cli
+
+    found: list[str] = []
+
+    def walk(group: click.Group, path: str) -> None:
+        for name, command in sorted(group.commands.items()):
+            if command.hidden:
+                continue
+            found.append(f"{path} {name}")
+            if isinstance(command, click.Group):
+                walk(command, f"{path} {name}")
+
+    walk(cli, "factcheck")
+    return found
+
+
+def test_the_cli_walk_finds_the_subcommands():
+    commands = cli_commands()
+    assert {"factcheck index", "factcheck index build", "factcheck index update", "factcheck index status"} <= set(
+        commands
+    )
+    assert {"factcheck check", "factcheck check-article", "factcheck search", "factcheck serve"} <= set(commands)
+
+
+@pytest.mark.parametrize("command", cli_commands())
+def test_every_cli_command_is_in_the_readme(command):
+    # "factcheck check" must not count as found inside "factcheck check-article"
+    assert re.search(re.escape(command) + r"(?![\w-])", README), f"{command} is not in the README"
 
 
 def test_readme_names_the_two_commands():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from haystack import Document
 
+from index import layout
 from index.build import install_index
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
 from index.layout import current_dir
@@ -97,11 +98,34 @@ def test_garbage_manifest_is_refused(tmp_path):
         FaissDocumentStore.load(tmp_path / "idx")
 
 
-def test_install_replaces_an_old_index_and_leaves_no_debris(tmp_path):
-    install_index(make_store(3), manifest(), tmp_path / "idx")
-    install_index(make_store(5), manifest(), tmp_path / "idx")
-    assert FaissDocumentStore.load(tmp_path / "idx").count_documents() == 5
-    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+def test_install_replaces_an_old_index_and_leaves_no_debris(tmp_path, monkeypatch):
+    root = tmp_path / "idx"
+
+    def entries() -> tuple[list[str], list[str]]:
+        return sorted(p.name for p in root.iterdir()), sorted(p.name for p in (root / layout.VERSIONS_DIR).iterdir())
+
+    install_index(make_store(3), manifest(), root)
+    # what a killed build leaves: a staging folder and a half-written CURRENT (the next install clears them)
+    layout.make_staging(root, "v000002")
+    (root / f".{layout.CURRENT}.tmp").write_text("v000002")
+    assert len(layout.debris(root)) == 2
+    install_index(make_store(5), manifest(), root)
+    assert FaissDocumentStore.load(root).count_documents() == 5
+    # the debris would be inside the index root (its versions/ folder, or beside CURRENT), so look there
+    assert layout.debris(root) == []
+    assert entries() == ([layout.LOCK, layout.CURRENT, layout.VERSIONS_DIR], ["v000001", "v000002"])
+    assert layout.read_current(root) == "v000002"
+
+    # an install that fails after writing its files removes its staging folder; the index is unchanged
+    def fail(*args, **kwargs):
+        raise IndexCorruptError("verification failed")
+
+    monkeypatch.setattr("index.build.verify_version", fail)
+    with pytest.raises(IndexCorruptError, match="verification failed"):
+        install_index(make_store(4), manifest(), root)
+    assert layout.debris(root) == []
+    assert entries() == ([layout.LOCK, layout.CURRENT, layout.VERSIONS_DIR], ["v000001", "v000002"])
+    assert FaissDocumentStore.load(root).count_documents() == 5
 
 
 def test_wrong_dimension_is_rejected():
