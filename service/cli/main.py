@@ -121,7 +121,10 @@ def demo(index_dir: Path | None, rebuild: bool) -> None:
     for claim in SAMPLE_CLAIMS:
         print_verdict(lookup.verify(claim, 3))
         click.echo("-" * 72)
-    click.echo(f"Next: factcheck serve --index-dir {settings.index_dir}   (API docs at http://127.0.0.1:8000/docs)")
+    click.echo(
+        f"Next: factcheck serve --index-dir {settings.index_dir}   "
+        "(the page at http://127.0.0.1:8000/, API docs at /docs)"
+    )
 
 
 cli.add_command(index_group)
