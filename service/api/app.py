@@ -75,8 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(admin.router)
     from service.api.docs import install as install_docs
+    from service.api.docs import tune_openapi
     from service.web.routes import install as install_page
 
     install_docs(app)
+    tune_openapi(app)
     install_page(app)
     return app

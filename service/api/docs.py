@@ -43,3 +43,36 @@ def install(app: FastAPI) -> None:
             redoc_favicon_url=f"{ASSETS}/favicon.png",
             with_google_fonts=False,
         )
+
+
+_READ_PREFIXES = ("/v1/claims", "/v1/articles", "/v1/index")
+
+
+def tune_openapi(app: FastAPI) -> None:
+    """Make the spec say what the service does: the read routes' token is optional (only when
+    FACTCHECK_READ_TOKEN is set), every POST may answer 413, and /readyz 503."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        error = {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+        }
+        for path, operations in schema.get("paths", {}).items():
+            for method, op in operations.items():
+                responses = op.setdefault("responses", {})
+                admin = path.startswith(("/v1/index/rebuild", "/v1/index/jobs", "/v1/documents"))
+                if path.startswith(_READ_PREFIXES) and not admin:
+                    op["security"] = [{}, {"HTTPBearer": []}]  # open unless FACTCHECK_READ_TOKEN is set
+                    responses.setdefault("401", error)
+                if method in ("post", "put", "patch"):
+                    responses.setdefault("413", {**error, "description": "The body is over the route's limit"})
+                if path == "/readyz":
+                    responses.setdefault("503", {"description": "Not ready yet: no index or models loaded"})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -97,3 +97,13 @@ def test_service_without_a_usable_index_says_why(tmp_path, settings_factory, sam
         # no server path in any answer: the index folder is named, not located
         for text in (resp.text, c.get("/v1/index").text, c.get("/readyz").text):
             assert str(index_dir.parent) not in text
+
+
+def test_the_openapi_spec_says_what_the_service_does(client):
+    spec = client.get("/openapi.json").json()
+    verify = spec["paths"]["/v1/claims/verify"]["post"]
+    assert verify["security"] == [{}, {"HTTPBearer": []}]  # open unless FACTCHECK_READ_TOKEN is set
+    assert {"401", "413", "422", "503"} <= set(verify["responses"])
+    assert spec["paths"]["/v1/documents"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "413" in spec["paths"]["/v1/articles/check"]["post"]["responses"]
+    assert "503" in spec["paths"]["/readyz"]["get"]["responses"]
