@@ -1,7 +1,9 @@
-"""Write a folder completely, then put it in place: a crash never leaves a half-written one."""
+"""Write a folder completely, then put it in place: a crash never leaves a half-written one; and one
+process at a time prepares a given folder (the others wait, then find it ready)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -24,3 +26,13 @@ def staged_folder(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextmanager
+def folder_lock(target: Path) -> Iterator[None]:
+    """Wait for any other process preparing ``target`` (a model conversion, an export); check again
+    inside, since the other one may have finished it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{target.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, or its process dies
+        yield

