@@ -30,6 +30,15 @@ from service.verify.types import ScoredCandidate, stance_label
 from service.verify.verdict import ClaimVerdict
 
 
+def encodable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogate from JSON or an undecodable argument byte)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_text(text: str, loc: str) -> None:
     """:class:`InvalidInputError` when ``text`` holds a lone surrogate (invalid UTF-16 from JSON, or an
     undecodable command-line byte), which no model can read."""

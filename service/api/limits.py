@@ -8,6 +8,8 @@ body passes the limit, and checks the token of a protected route from the header
 
 from __future__ import annotations
 
+import json
+
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -94,8 +96,6 @@ class BodyGuard:
 
 
 async def _answer(send: Send, exc: FactCheckError) -> None:
-    import json
-
     info = describe(exc)
     body = json.dumps(error_body(info)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]

@@ -5,7 +5,6 @@ relative dates resolved), with where it came from and who said it.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from service.article.phrases import dated_clause, event_phrases
 from service.article.relative_dates import ResolvedDate, resolve_relative_dates
 from service.article.reword import restate
 from service.article.speech import (
+    clean_claim,
     is_speech_intro,
     quote_regions,
     speaker_of_intro,
@@ -26,7 +26,6 @@ from service.article.speech import (
 from service.article.worthiness import ScoredSentence
 from service.verify.consistency import extract_dates
 
-_QUOTE_MARKS = re.compile('["„“”«»]')
 MIN_CLAIM_WORDS = 3
 LONG_CLAIM_WORDS = 12  # a longer claim also yields the named events in it as claims of their own
 
@@ -58,16 +57,10 @@ class SentenceRole:
     context: str = ""  # the text a pointing start ("Er", "das Bündnis") is resolved against
 
 
-def _clean(text: str) -> str:
-    text = _QUOTE_MARKS.sub("", text).strip().rstrip(",;:")
-    return re.sub(r"\s{2,}", " ", text)
-
-
-def read_roles(article: ArticleText, scored: list[ScoredSentence]) -> list[SentenceRole]:
+def read_roles(article: ArticleText, scored: list[ScoredSentence], people: People) -> list[SentenceRole]:
     """Speaker, quotation and claim texts of every sentence, in article order (each sentence may lean on
     the one before: "Er sagte:", a pronoun, "das Bündnis")."""
     text, language = article.text, article.language
-    people = People.of((article.title or "") + "\n" + text)
     regions = quote_regions(text)
     roles: list[SentenceRole] = []
     previous, quote_speaker = article.title or "", None
@@ -82,11 +75,11 @@ def read_roles(article: ArticleText, scored: list[ScoredSentence]) -> list[Sente
             previous, _ = resolve_start(s.text, previous, article.title, people)
             continue
         if whole_quote(s.start, s.end, regions):
-            roles.append(SentenceRole([restate(_clean(s.text), None, False)], quote_speaker, True, None, previous))
+            roles.append(SentenceRole([restate(clean_claim(s.text), None, False)], quote_speaker, True, None, previous))
             continue  # a quotation does not change who "er" is
         quote_speaker = None
         attribution = split_attribution(s.text)
-        speaker, texts = None, [_clean(s.text)]
+        speaker, texts = None, [clean_claim(s.text)]
         if attribution:
             speaker = attribution.speaker
             if speaker:
@@ -99,7 +92,7 @@ def read_roles(article: ArticleText, scored: list[ScoredSentence]) -> list[Sente
         if len(texts[0].split()) > LONG_CLAIM_WORDS:
             texts += [e for e in event_phrases(texts[0], language) if e not in texts]
         roles.append(SentenceRole(texts, speaker, False, None, previous))
-        previous, _ = resolve_start(_clean(s.text), previous, article.title, people)
+        previous, _ = resolve_start(clean_claim(s.text), previous, article.title, people)
     return roles
 
 
@@ -114,17 +107,16 @@ class ClaimSelector:
     @component.output_types(claims=list[ArticleClaim], roles=list[SentenceRole], note=str, ms=float)
     def run(self, article: ArticleText, scored: list[ScoredSentence], max_claims: int, min_worthiness: float) -> dict:
         started = time.perf_counter()
-        roles = read_roles(article, scored)
         people = People.of((article.title or "") + "\n" + article.text)
+        roles = read_roles(article, scored, people)
         eligible = [
             (item, role)
             for item, role in zip(scored, roles, strict=True)
             if role.candidate_texts and not item.excluded and item.score >= min_worthiness
         ]
         # every eligible sentence gives its claims; the cap below keeps the best sentences' claims
-        chosen = eligible
         claims: list[ArticleClaim] = []
-        for item, role in chosen:
+        for item, role in eligible:
             s = item.sentence
             for raw in role.candidate_texts:
                 text, replaced = resolve_start(raw, role.context, article.title, people)
@@ -147,7 +139,7 @@ class ClaimSelector:
                 note = "the article has no sentences"
             elif eligible:
                 note = "the check-worthy sentences gave no claim a check can use (too short or too long)"
-            elif not eligible:
+            else:
                 best = max(scored, key=lambda i: i.score)
                 note = (
                     f"no sentence reached the check-worthiness of {min_worthiness:.2f} (the highest scored "

@@ -97,12 +97,17 @@ def _clean_speaker(text: str) -> str:
     return speaker
 
 
+_QUOTE_MARKS = re.compile("[" + _QUOTES.replace("'", "").replace("’", "") + "]")  # apostrophes belong to words
+
+
+def clean_claim(text: str) -> str:
+    """``text`` without quotation marks, trailing separators or runs of white space."""
+    text = _QUOTE_MARKS.sub("", text.strip()).strip().rstrip(",;:")
+    return re.sub(r"\s{2,}", " ", text)
+
+
 def _content(text: str) -> str:
-    text = text.strip().rstrip(",;:")
-    for q in _QUOTES:
-        if q not in "'’":  # apostrophes belong to words
-            text = text.replace(q, "")
-    text = re.sub(r"\s{2,}", " ", text).strip()
+    text = clean_claim(text)
     return text[:1].upper() + text[1:] if text else text
 
 

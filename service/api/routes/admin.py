@@ -21,6 +21,7 @@ from service import index_ops
 from service.api.auth import AdminDep
 from service.api.deps import SettingsDep
 from service.errors import InvalidInputError, NotFoundError
+from service.lookup import encodable
 from service.schemas import DocumentsRequest, ErrorResponse, JobAccepted, JobInfo, RebuildRequest
 
 router = APIRouter(tags=["admin"], dependencies=[AdminDep])
@@ -95,14 +96,6 @@ async def upsert(request: Request, settings: SettingsDep, body: DocumentsRequest
     )
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _document_problems(body: DocumentsRequest, max_chars: int) -> list[dict[str, str]]:
     problems, seen = [], set()
     for n, doc in enumerate(body.documents):
@@ -114,7 +107,7 @@ def _document_problems(body: DocumentsRequest, max_chars: int) -> list[dict[str,
         seen.add(doc_id)
         for field in ("id", "text", "title", "url", "language", "published", "source"):
             value = getattr(doc, field)
-            if isinstance(value, str) and not _encodable(value):
+            if isinstance(value, str) and not encodable(value):
                 problems.append({"loc": f"documents.{n}.{field}", "message": "invalid character (a lone surrogate)"})
         if not doc.text.strip():
             problems.append({"loc": f"documents.{n}.text", "message": "empty or only white space"})
