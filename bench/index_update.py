@@ -93,7 +93,8 @@ def run_build(fn, corpus: Path, root: Path, config) -> tuple[object, float, dict
 def main() -> None:
     args = parse_args()
     from index.build import build_index, update_index
-    from index.embedders import HashingDocumentEmbedder, document_embedder
+    from index.embedders import document_embedder
+    from index.testing import HashingDocumentEmbedder
     from service.pipelines import build_config
     from service.runtime import configure_threads
     from service.settings import Settings

@@ -3,4 +3,4 @@
 ``corpus/sample/`` holds the bundled reference corpus (German and English).
 """
 
-import service  # noqa: F401  (sets the offline environment before haystack is imported)
+import factcheck_env  # noqa: F401  (the offline environment, before haystack is imported)

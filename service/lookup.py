@@ -9,11 +9,10 @@ from pathlib import Path
 
 from haystack import Document
 
-from index.embedders import resolve_model_path
 from index.inference import model_lock
 from index.store import FaissDocumentStore
 from service.errors import InvalidInputError
-from service.pipelines import build_lookup_pipeline, build_verify_pipeline
+from service.pipelines import build_lookup_pipeline, build_verify_pipeline, resolve_model_path
 from service.schemas import (
     BatchVerifyResponse,
     CitedSentence,

@@ -87,7 +87,8 @@ def test_round_trip_gives_the_same_answers(sample_lookup):
     the model answers when every passage is embedded afresh and searched by brute force."""
     import numpy as np
 
-    from index.embedders import document_embedder, resolve_model_path, text_embedder
+    from index.embedders import document_embedder, text_embedder
+    from service.pipelines import resolve_model_path
 
     store, settings = sample_lookup.store, sample_lookup.settings
     manifest = store.manifest

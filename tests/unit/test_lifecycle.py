@@ -17,13 +17,13 @@ from corpus.components import SentencePassageSplitter
 from corpus.documents import SourceDocument
 from index import layout
 from index.build import BuildConfig, build_index, delete_documents, update_index, upsert_documents
-from index.embedders import HashingDocumentEmbedder
 from index.errors import DocumentNotFoundError, IndexBusyError, IndexCorruptError
 from index.inference import FairLock
 from index.lock import BuildLock, holder_pid
 from index.manifest import Manifest
 from index.progress import LineProgress
 from index.store import VECTORS, FaissDocumentStore
+from index.testing import HashingDocumentEmbedder
 from service.index_ops import clean_debris
 
 pytestmark = pytest.mark.unit

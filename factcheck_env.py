@@ -1,0 +1,13 @@
+"""The process environment of an offline machine, set before haystack or transformers is imported.
+
+``service``, ``index`` and ``corpus`` each import this first. No model hub and no telemetry host is
+reachable here; asking them only adds timeouts and noise. ``setdefault`` leaves a user's own
+choice alone.
+"""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

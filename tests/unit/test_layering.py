@@ -1,0 +1,32 @@
+"""The data flow is corpus -> index -> service: the lower packages never import the service."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+_PROBE = """
+import os, sys
+for name in ("HF_HUB_OFFLINE", "HAYSTACK_TELEMETRY_ENABLED", "TOKENIZERS_PARALLELISM"):
+    os.environ.pop(name, None)
+import corpus.components, corpus.loaders, corpus.passages
+import index.build, index.embedders, index.retriever, index.store, index.testing, index.verify
+print(sorted(m for m in sys.modules if m == "service" or m.startswith("service.")))
+print(os.environ.get("HF_HUB_OFFLINE"), os.environ.get("HAYSTACK_TELEMETRY_ENABLED"))
+"""
+
+
+def test_corpus_and_index_import_no_service_module_and_still_go_offline():
+    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True).stdout
+    imported, environment = out.splitlines()
+    assert imported == "[]"
+    # factcheck_env ran before haystack: no hub and no telemetry host is asked
+    assert environment == "1 False"
+
+
+def test_a_users_own_environment_setting_is_kept():
+    probe = "import os; os.environ['HF_HUB_OFFLINE'] = '0'; import index; print(os.environ['HF_HUB_OFFLINE'])"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"
