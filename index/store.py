@@ -25,7 +25,7 @@ from haystack.utils.filters import document_matches_filter
 from index import layout
 from index.bm25 import BM25_DIR, BM25Index, BM25TokenizerMismatchError
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
-from index.manifest import MANIFEST, Manifest, file_sha256
+from index.manifest import MANIFEST, Manifest, ModelIdentity, file_sha256
 
 VECTORS, PASSAGES, DOCUMENTS = "vectors.faiss", "passages.jsonl", "documents.jsonl"
 log = logging.getLogger(__name__)
@@ -218,7 +218,9 @@ class FaissDocumentStore:
         self.manifest = manifest
 
     @classmethod
-    def load(cls, folder: Path, expected_model: str | None = None) -> FaissDocumentStore:
+    def load(
+        cls, folder: Path, expected_model: str | None = None, expected_weights: str | None = None
+    ) -> FaissDocumentStore:
         """Load a saved store, checking the manifest, the checksums and the counts.
 
         ``folder`` is an index root (``CURRENT`` plus ``versions/``, see :mod:`index.layout`) or
@@ -228,22 +230,23 @@ class FaissDocumentStore:
 
         :raises IndexNotFoundError: no index in ``folder``.
         :raises IndexCorruptError: a file is missing, damaged or inconsistent (the message names it).
-        :raises IndexModelMismatchError: the index was built with another embedding model.
+        :raises IndexModelMismatchError: the index was built with another embedding model, or with
+            other weights than ``expected_weights`` (when both sides name theirs).
         """
         folder = Path(folder)
         if layout.is_versioned(folder):
-            return cls._load_root(folder, expected_model)
-        return cls._load_folder(folder, expected_model)
+            return cls._load_root(folder, expected_model, expected_weights)
+        return cls._load_folder(folder, expected_model, expected_weights)
 
     @classmethod
-    def _load_root(cls, root: Path, expected_model: str | None) -> FaissDocumentStore:
+    def _load_root(cls, root: Path, expected_model: str | None, expected_weights: str | None) -> FaissDocumentStore:
         failures: list[tuple[str, Exception]] = []
         for version in layout.load_order(root):
             folder = layout.version_dir(root, version)
             try:
                 if not folder.is_dir():
                     raise IndexCorruptError(f"version {version} ({folder}) is missing")
-                store = cls._load_folder(folder, expected_model)
+                store = cls._load_folder(folder, expected_model, expected_weights)
             except (IndexCorruptError, IndexNotFoundError, IndexModelMismatchError) as exc:
                 log.warning("index version %s refused: %s", version, exc)
                 failures.append((version, exc))
@@ -261,7 +264,9 @@ class FaissDocumentStore:
         raise first
 
     @classmethod
-    def _load_folder(cls, folder: Path, expected_model: str | None) -> FaissDocumentStore:
+    def _load_folder(
+        cls, folder: Path, expected_model: str | None, expected_weights: str | None = None
+    ) -> FaissDocumentStore:
         if not folder.is_dir() or not (folder / MANIFEST).exists():
             raise IndexNotFoundError(
                 f"no index at {folder} (build one with: factcheck index build --index-dir {folder})"
@@ -272,6 +277,14 @@ class FaissDocumentStore:
                 f"the index at {folder} was built with embedding model {manifest.embedding_model!r}, "
                 f"but the configured model is {expected_model!r}; rebuild the index or set "
                 f"FACTCHECK_EMBEDDING_MODEL={manifest.embedding_model}"
+            )
+        recorded = manifest.models
+        if recorded and recorded.embedding_differs(ModelIdentity(embedding_weights=expected_weights)):
+            raise IndexModelMismatchError(
+                f"the index at {folder} was built with other weights of {manifest.embedding_model!r} "
+                f"(sha256 {recorded.embedding_weights[:12]}, from {recorded.embedding_source}) than the installed "
+                f"ones (sha256 {(expected_weights or '')[:12]}); its vectors no longer match the claims': "
+                "rebuild the index (factcheck index build --corpus PATH)"
             )
         for name in dict.fromkeys((VECTORS, PASSAGES, DOCUMENTS, *manifest.checksums)):
             path = folder / name

@@ -20,6 +20,7 @@ from index.lock import BuildLock, holder_pid
 from index.progress import Progress
 from index.store import FaissDocumentStore
 from service.errors import CorpusError, InvalidInputError
+from service.model_identity import current_identity, load_checked
 from service.pipelines import build_config
 from service.settings import Settings
 
@@ -112,7 +113,8 @@ def index_status(settings: Settings) -> dict[str, Any]:
     :raises IndexError_: when no version can be served (the message says why).
     """
     root = settings.index_dir
-    store = FaissDocumentStore.load(root, expected_model=settings.embedding_model)
+    store = load_checked(settings, root)
+    expected = current_identity(settings).embedding_weights
     manifest = store.manifest.model_dump(exclude={"checksums"}) if store.manifest else {}
     versions = []
     for version in reversed(layout.version_ids(root)):
@@ -121,7 +123,9 @@ def index_status(settings: Settings) -> dict[str, Any]:
             if version == store.version:
                 m = store.manifest
             else:
-                m = FaissDocumentStore.load(layout.version_dir(root, version), settings.embedding_model).manifest
+                m = FaissDocumentStore.load(
+                    layout.version_dir(root, version), settings.embedding_model, expected
+                ).manifest
             entry.update(
                 passages=m.passage_count,
                 documents=m.document_count,

