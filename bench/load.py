@@ -1,8 +1,9 @@
 """Load on the running service over loopback: claims/s and p50/p95/p99 at concurrency 1, 4 and 16, and at 4
-while a rebuild runs, for 1 worker process and for several (``factcheck serve --workers N``).
+while a rebuild runs, for 1 worker process and for several (``factcheck serve --workers N``), with
+dynamic batching off (window 0) and on (``FACTCHECK_BATCH_WINDOW_MS``).
 
-    python bench/load.py                       # workers 1 and 2, the sample index
-    python bench/load.py --workers 1 2 --requests 40
+    python bench/load.py                       # workers 1 and 2, windows 0 and 2 ms, the sample index
+    python bench/load.py --workers 1 --windows 0 2 10 --requests 40
 
 Starts ``factcheck serve`` itself on 127.0.0.1 (a free port) with a fresh sample index in a temporary
 folder, and stops it afterwards. Bounded: a fixed number of requests per level.
@@ -40,9 +41,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(index_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start(index_dir: Path, workers: int, window_ms: float) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "FACTCHECK_ADMIN_TOKEN": ADMIN, "FACTCHECK_INDEX_WATCH_SECONDS": "1", "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "FACTCHECK_ADMIN_TOKEN": ADMIN,
+        "FACTCHECK_INDEX_WATCH_SECONDS": "1",
+        "FACTCHECK_BATCH_WINDOW_MS": str(window_ms),
+        "HF_HUB_OFFLINE": "1",
+    }
     proc = subprocess.Popen(
         [FACTCHECK, "serve", "--index-dir", str(index_dir), "--port", str(port),
          "--workers", str(workers)],
@@ -86,6 +93,7 @@ def level(url: str, concurrency: int, n: int) -> list[object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--windows", type=float, nargs="+", default=[0, 2], help="batch windows in ms (0: no batching)")
     ap.add_argument("--requests", type=int, default=32, help="requests per concurrency level")
     args = ap.parse_args()
     from service.stance.hardware import choose_runtime
@@ -101,22 +109,26 @@ def main() -> None:
             check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )  # fmt: skip
-        for workers in args.workers:
-            proc, url = start(index_dir, workers)
+        for workers, window in [(w, b) for w in args.workers for b in args.windows]:
+            proc, url = start(index_dir, workers, window)
             try:
                 for concurrency in (1, 4, 16):
-                    rows.append([workers, concurrency, "", *level(url, concurrency, args.requests)])
+                    rows.append([workers, window, concurrency, "", *level(url, concurrency, args.requests)])
                 job = httpx.post(url + "/v1/index/rebuild", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
                 during = level(url, 4, args.requests)
                 state = httpx.get(url + job.json()["url"], headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
-                rows.append([workers, 4, f"rebuild ({state.json()['state']} after)", *during])
+                rows.append([workers, window, 4, f"rebuild ({state.json()['state']} after)", *during])
                 while state.json()["state"] in ("queued", "running"):  # let it finish before the next setup
                     time.sleep(2)
                     state = httpx.get(url + job.json()["url"], headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
             finally:
                 proc.terminate()
                 proc.wait(timeout=60)
-    print(table(["workers", "concurrency", "during", "claims/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows))
+    print(
+        table(
+            ["workers", "window ms", "concurrency", "during", "claims/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -106,6 +106,13 @@ class Settings(BaseSettings):
         "factcheck", description="The author (an Organization's name) of exported ClaimReview records."
     )
     max_batch_claims: int = Field(64, ge=1, le=10000, description="Most claims one batch verification may hold.")
+    batch_window_ms: float = Field(
+        2.0,
+        ge=0,
+        le=1000,
+        description="Dynamic batching of POST /v1/claims/verify: concurrent checks go into one pipeline run; a "
+        "request waits at most this long for others to join it (0: every request runs alone).",
+    )
     passage_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage when a document is split.")
     passage_max_chars: int = Field(600, ge=100, le=10000, description="Longest passage before it is cut.")
     max_claim_chars: int = Field(1000, ge=10, le=100000, description="Longest claim accepted.")

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from service.api.batching import ClaimBatcher
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyGuard
 from service.api.metrics import Metrics
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.batcher.stop()
             swapper.stop()
 
     app = FastAPI(
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.lookup, app.state.index_error = None, "the service is starting"
     metrics = Metrics()
     app.state.jobs = JobRegistry(on_finish=metrics.observe_job)
+    app.state.batcher = ClaimBatcher(settings.batch_window_ms, settings.max_batch_claims)
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.add_middleware(BodyGuard, settings=settings)

@@ -29,7 +29,8 @@ async def verify_claim(body: VerifyRequest, lookup: LookupDep, request: Request)
     into the document), its document, title, URL and language, and a check of the numbers, dates
     and places the claim and the sentence name.
     """
-    result = await run_in_threadpool(lookup.verify, body.claim, body.top_k, body.language)
+    # concurrent requests share one pipeline run (service.api.batching; FACTCHECK_BATCH_WINDOW_MS)
+    result = await request.app.state.batcher.verify(lookup, body.claim, body.top_k, body.language)
     request.app.state.metrics.observe_check([result.verdict], result.timings_ms)
     return result
 
