@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.lookup, app.state.index_error = None, "the service is starting"
     metrics = Metrics()
     app.state.jobs = JobRegistry(on_finish=metrics.observe_job)
-    app.state.batcher = ClaimBatcher(settings.batch_window_ms, settings.max_batch_claims)
+    app.state.batcher = ClaimBatcher(
+        settings.batch_window_ms, settings.max_batch_claims, on_run=lambda timings: metrics.observe_check([], timings)
+    )
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.add_middleware(BodyGuard, settings=settings)

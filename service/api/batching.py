@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi.concurrency import run_in_threadpool
@@ -41,9 +42,13 @@ class _Pending:
 class ClaimBatcher:
     """One per process: a queue and one task that runs its batches one after the other."""
 
-    def __init__(self, window_ms: float, max_claims: int) -> None:
+    def __init__(
+        self, window_ms: float, max_claims: int, on_run: Callable[[dict[str, float]], None] | None = None
+    ) -> None:
         self.window = window_ms / 1000
         self.max_claims = max_claims
+        # called with the stage timings of every pipeline run (once per batch, not once per claim)
+        self.on_run = on_run or (lambda timings: None)
         self._queue: asyncio.Queue[_Pending] | None = None
         self._task: asyncio.Task | None = None
         self.batches = 0  # how many pipeline runs; claims / batches is the mean batch size
@@ -55,7 +60,9 @@ class ClaimBatcher:
 
     async def verify(self, lookup: ClaimLookup, claim: object, top_k: int | None, language: object) -> VerifyResponse:
         if not self.enabled:
-            return await run_in_threadpool(lookup.verify, claim, top_k, language)
+            result = await run_in_threadpool(lookup.verify, claim, top_k, language)
+            self.on_run(result.timings_ms)
+            return result
         # checked here, not in the batch: one bad claim must not fail the others' requests
         item = _Pending(
             lookup,
@@ -126,6 +133,7 @@ class ClaimBatcher:
             return
         self.batches += 1
         self.claims += len(live)
+        self.on_run(batch.timings_ms)
         for item, result in zip(live, batch.results, strict=True):
             result.timings_ms = batch.timings_ms
             if not item.future.done():

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import REPO
+from tests.integration.test_operations import _metric
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +30,13 @@ def batched(sample_index, settings_factory):
         yield c
 
 
+def stance_runs(client) -> float:
+    try:
+        return _metric(client.get("/metrics").text, "factcheck_stage_seconds_count", stage="stance")
+    except AssertionError:  # no run yet
+        return 0.0
+
+
 def post_together(client, bodies: list[dict]) -> list:
     with ThreadPoolExecutor(len(bodies)) as pool:
         return list(pool.map(lambda body: client.post("/v1/claims/verify", json=body), bodies))
@@ -37,10 +45,13 @@ def post_together(client, bodies: list[dict]) -> list:
 def test_concurrent_checks_share_a_batch_and_answer_as_alone(batched, sample_lookup):
     batcher = batched.app.state.batcher
     before = (batcher.batches, batcher.claims)
+    runs = stance_runs(batched)
     answers = post_together(batched, [{"claim": c} for c in CLAIMS])
     assert [a.status_code for a in answers] == [200] * len(CLAIMS)
     batches, claims = batcher.batches - before[0], batcher.claims - before[1]
     assert claims == len(CLAIMS) and batches < len(CLAIMS)
+    # the stage histograms count pipeline runs, not claims
+    assert stance_runs(batched) == runs + batches
     for claim, answer in zip(CLAIMS, answers, strict=True):
         alone = sample_lookup.verify(claim).model_dump(mode="json")
         assert essence(answer.json()) == essence(alone)
