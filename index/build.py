@@ -11,10 +11,11 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
 
 from corpus.components import CorpusConverter, SentencePassageSplitter
@@ -24,11 +25,12 @@ from index.bm25 import BM25_DIR
 from index.changes import Plan, is_noop, plan_version, stored_documents, vectors_reusable
 from index.embedders import document_embedder, embed_passages, embedding_dimension
 from index.errors import DocumentNotFoundError, IndexCorruptError, IndexError_, IndexNotFoundError
+from index.faiss_index import FLAT, check_trainable, is_flat, normalise_factory
 from index.inference import model_lock
 from index.lock import BuildLock
 from index.manifest import MANIFEST, Manifest, ModelIdentity, corpus_fingerprint
 from index.progress import BarProgress, Progress
-from index.store import DOCUMENTS, PASSAGES, VECTORS, FaissDocumentStore
+from index.store import DOCUMENTS, LEGACY_PASSAGES, PASSAGES, VECTORS, FaissDocumentStore
 from index.verify import pick_samples, verify_version
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,9 @@ class BuildConfig:
     embed_titles: bool = True
     progress_bar: bool = False
     keep_versions: int = 3
+    # the FAISS index of new versions: exact (IDMap2,Flat) or an IVF factory such as IVF4096,PQ48
+    # None: the factory of the version an update starts from, or Flat for a new index
+    faiss_factory: str | None = None
     # the weights and libraries recorded in the manifest (the service fills it in; None records nothing)
     identity: ModelIdentity | None = None
     # A ready document-embedder component to use instead of the model (tests, benchmarks).
@@ -206,15 +211,18 @@ def _write_version(
         _adopt_flat_index(root)
         progress.stage("loading")
         base = _load_base(root, needs_documents)
+        # an update keeps its index's kind unless told otherwise: an IVF index never turns Flat by default
+        config = replace(config, faiss_factory=config.faiss_factory or (base.faiss_factory if base else FLAT))
         sources = sources_from(base)
         if not sources:
             raise ValueError(f"nothing to index: the new version of {root} would hold no document")
         reuse = incremental and vectors_reusable(
-            base, config.model_name, config.passage_prefix, config.embed_titles, config.identity
+            base, config.model_name, config.passage_prefix, config.embed_titles, config.identity, config.faiss_factory
         )
         if incremental and base is not None and not reuse:
             log.warning(
-                "version %s was built with another model, other weights, prefix or title setting: every passage is embedded",
+                "version %s was built with another model, other weights, prefix, title setting or quantised FAISS "
+                "index: every passage is embedded",
                 base.version,
             )
         splitter = SentencePassageSplitter(config.sentences_per_passage, config.max_chars)
@@ -232,7 +240,8 @@ def _write_version(
             removed=len(plan.removed),
             unchanged=len(plan.unchanged),
         )
-        if incremental and base is not None and base.version == layout.read_current(root) and is_noop(plan, base):
+        same_index = base is not None and base.faiss_factory == normalise_factory(config.faiss_factory)
+        if incremental and same_index and base.version == layout.read_current(root) and is_noop(plan, base):
             report.version, report.up_to_date = base.version, True
         else:
             _make_version(root, config, plan, base, progress, report, started)
@@ -267,13 +276,16 @@ def _make_version(
         lock = model_lock(config.model_path)
         dimension = embedding_dimension(embedder)
         copy, embed = plan.to_copy, plan.to_embed
+        shared = _shared_training(base, config, dimension, copy)
+        if shared is None:  # refused before the corpus is embedded, not after
+            check_trainable(config.faiss_factory, dimension, len(plan.passages))
         vectors = np.empty((len(plan.passages), dimension), dtype=np.float32)
         if copy:
             vectors[copy] = base.passage_vectors([plan.reuse_from[i] for i in copy])  # type: ignore[union-attr]
         new = [plan.passages[i] for i in embed]
         if embed:
             vectors[embed] = embed_passages(embedder, new, dimension, config.batch_size, lock, progress)
-        store = FaissDocumentStore(dimension)
+        store = FaissDocumentStore(dimension, config.faiss_factory, shared)
         store.add_passages(plan.passages, vectors)
         store.sources = plan.sources
         manifest = Manifest(
@@ -316,6 +328,23 @@ def _make_version(
     report.version, report.embedded, report.reused, report.checked = version, len(embed), len(copy), len(samples)
 
 
+def _shared_training(
+    base: FaissDocumentStore | None, config: BuildConfig, dimension: int, copied: list[int]
+) -> faiss.Index | None:
+    """The base version's trained IVF index (emptied) when this version copies vectors from it with
+    the same factory; None: the new store trains its own on a sample of its vectors.
+
+    Copied vectors come back decoded from the base's PQ codes; under the same quantisers they encode
+    to the same codes again, whereas new quantisers would quantise them a second time. A full
+    build (``factcheck index build``) embeds everything and trains afresh.
+    """
+    if base is None or not copied or is_flat(config.faiss_factory) or base.embedding_dim != dimension:
+        return None
+    if base.faiss_factory != normalise_factory(config.faiss_factory):
+        return None
+    return base.trained_index()
+
+
 def _load_base(root: Path, needs_documents: bool = False) -> FaissDocumentStore | None:
     """The version a build starts from: the current one (or the last good one), or None when there is none.
 
@@ -344,7 +373,7 @@ def _adopt_flat_index(root: Path) -> None:
         return
     version = layout.next_version_id(root)
     staging = layout.make_staging(root, version)
-    names = [n for n in (MANIFEST, VECTORS, PASSAGES, DOCUMENTS) if (root / n).is_file()]
+    names = [n for n in (MANIFEST, VECTORS, PASSAGES, LEGACY_PASSAGES, DOCUMENTS) if (root / n).is_file()]
     try:
         for name in names:
             shutil.copy2(root / name, staging / name)

@@ -17,6 +17,7 @@ from haystack import Document
 
 from corpus.components import SentencePassageSplitter
 from corpus.documents import SourceDocument
+from index.faiss_index import exact_vectors, normalise_factory
 from index.manifest import ModelIdentity, content_hash
 from index.store import FaissDocumentStore
 
@@ -63,7 +64,11 @@ def vectors_reusable(
     passage_prefix: str,
     embed_titles: bool = False,
     identity: ModelIdentity | None = None,
+    faiss_factory: str | None = None,
 ) -> bool:
+    """Whether ``base``'s stored vectors can stand for new embeddings. A PQ index gives back decoded
+    approximations: they are reused only under the same factory (which keeps its quantisers, see
+    index.build), never copied into an exact index or a differently quantised one."""
     m = base.manifest if base else None
     return bool(
         m
@@ -71,6 +76,11 @@ def vectors_reusable(
         and m.passage_prefix == passage_prefix
         and m.embed_titles == embed_titles
         and not (m.models and m.models.embedding_differs(identity))
+        and (
+            faiss_factory is None
+            or exact_vectors(m.faiss_factory)
+            or normalise_factory(m.faiss_factory) == normalise_factory(faiss_factory)
+        )
     )
 
 

@@ -14,10 +14,6 @@ from typing import Any
 import numpy as np
 from haystack import Document
 from haystack.utils import ComponentDevice
-from haystack_integrations.components.embedders.sentence_transformers import (
-    SentenceTransformersDocumentEmbedder,
-    SentenceTransformersTextEmbedder,
-)
 
 from index.inference import FairLock
 from index.progress import Progress
@@ -42,6 +38,10 @@ def document_embedder(
     """Passages are embedded as ``prefix + title + "\n" + text`` when ``embed_titles``: a passage
     often names neither its subject nor its place, and its title does (Climate-FEVER recall@5
     0.479 -> 0.530)."""
+    # imported here: torch and sentence-transformers take seconds to import, and a process that
+    # only embeds with a ready component (a Ray actor with the test embedder) never needs them
+    from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
+
     return SentenceTransformersDocumentEmbedder(
         prefix=prefix,
         meta_fields_to_embed=["title"] if embed_titles else None,
@@ -50,6 +50,8 @@ def document_embedder(
 
 
 def text_embedder(model_path: str, prefix: str, batch_size: int = 32):
+    from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
+
     return SentenceTransformersTextEmbedder(prefix=prefix, **_common(model_path, batch_size, False))
 
 

@@ -3,7 +3,7 @@
 ::
 
     <root>/CURRENT                          one line: the version the service loads
-    <root>/versions/v000007/                manifest.json, vectors.faiss, passages.jsonl, documents.jsonl
+    <root>/versions/v000007/                manifest.json, vectors.faiss, passages.sqlite, bm25/
     <root>/versions/.staging-v000008-.../   a build in progress (debris once its builder is gone)
     <root>/.lock                            flock'ed by the one build that may run (see index/lock.py)
 

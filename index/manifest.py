@@ -74,6 +74,10 @@ class Manifest(BaseModel):
     checksums: dict[str, str] = Field(default_factory=dict)
     # which weights and library versions built it (None in older manifests: nothing to compare)
     models: ModelIdentity | None = None
+    # a sharded version (see index/sharded.py): its shard folders, in shard order, and how a passage
+    # id picks its shard; None for a version that is one store folder
+    shards: list[str] | None = None
+    shard_key: str | None = None
 
     def write(self, folder: Path) -> None:
         (folder / MANIFEST).write_text(self.model_dump_json(indent=2), encoding="utf-8")

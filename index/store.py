@@ -1,18 +1,25 @@
 """FAISS document store: passages, their vectors and their source documents, saved as one folder.
 
-FAISS holds the vectors under sequential int64 ids (an ``IDMap2`` over a flat inner-product
-index: exact search, removable ids); a map keeps each int id's passage. Inner product equals
-cosine similarity because the embedder normalises its vectors.
+FAISS holds the vectors under sequential int64 ids (by default an ``IDMap2`` over a flat
+inner-product index: exact search, removable ids; or an IVF index, see :mod:`index.faiss_index`).
+Inner product equals cosine similarity because the embedder normalises its vectors. The passages
+and the source documents live in ``passages.sqlite`` (:mod:`index.passages`), keyed by the same
+int ids: a search reads only its hits from disk, so the process does not hold the corpus.
 
 Beside it, a lexical BM25 index (:mod:`index.bm25`, files under ``bm25/``) is rebuilt from all
 passages by every :meth:`FaissDocumentStore.save`; indexes saved before it existed load without one.
+Versions saved before ``passages.sqlite`` (``passages.jsonl`` and ``documents.jsonl``) still load:
+their passages are copied once into a temporary database.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
+import threading
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +32,53 @@ from haystack.utils.filters import document_matches_filter
 from index import layout
 from index.bm25 import BM25_DIR, BM25Index, BM25TokenizerMismatchError
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from index.faiss_index import (
+    DEFAULT_NPROBE,
+    FLAT,
+    enable_lookup_by_id,
+    is_flat,
+    new_index,
+    normalise_factory,
+    set_nprobe,
+    train_index,
+)
 from index.manifest import MANIFEST, Manifest, ModelIdentity, file_sha256
+from index.passages import PassageDB, StoredDocuments
 
-VECTORS, PASSAGES, DOCUMENTS = "vectors.faiss", "passages.jsonl", "documents.jsonl"
+VECTORS, PASSAGES = "vectors.faiss", "passages.sqlite"
+# what versions saved before passages.sqlite hold instead
+LEGACY_PASSAGES, DOCUMENTS = "passages.jsonl", "documents.jsonl"
 log = logging.getLogger(__name__)
 
 
 class FaissDocumentStore:
-    """A Haystack document store over an in-memory FAISS index that saves to and loads from a folder."""
+    """A Haystack document store over an in-memory FAISS index and an on-disk passage table that
+    saves to and loads from a folder.
 
-    def __init__(self, embedding_dim: int) -> None:
+    :param faiss_factory: ``IDMap2,Flat`` (exact), or an IVF factory such as ``IVF4096,PQ48``.
+    :param trained_index: an empty index already trained for ``faiss_factory`` (from
+        :func:`index.faiss_index.train_index`, shared by shards); without one, an IVF index is
+        trained on the vectors of the first :meth:`add_passages`.
+    """
+
+    def __init__(self, embedding_dim: int, faiss_factory: str = FLAT, trained_index: faiss.Index | None = None) -> None:
         self.embedding_dim = embedding_dim
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(embedding_dim))
-        self._passages: dict[int, Document] = {}
-        self._int_ids: dict[str, int] = {}
+        self.faiss_factory = normalise_factory(faiss_factory)
+        if trained_index is not None and (trained_index.d != embedding_dim or trained_index.ntotal):
+            raise ValueError(f"the trained index must be empty and of dimension {embedding_dim}")
+        self._index: faiss.Index | None = trained_index or (
+            new_index(self.faiss_factory, embedding_dim) if is_flat(self.faiss_factory) else None
+        )
+        self._nprobe = DEFAULT_NPROBE
+        if self._index is not None:
+            set_nprobe(self._index, self._nprobe)
+        self._db = PassageDB.create_temporary()
+        self._vectors_lock = threading.Lock()
+        self._count = 0
         self._next_id = 0
-        # source documents by id: title, url, language, text, content hash (for citations and updates)
-        self.sources: dict[str, dict[str, Any]] = {}
+        # source documents by id: title, url, language, text, content hash (for citations and updates);
+        # a dict while building, the database's read-only mapping after load()
+        self.sources: Mapping[str, dict[str, Any]] = {}
         self.manifest: Manifest | None = None
         # set by load() on a versioned root: the version loaded, and newer ones refused on the way
         self.version: str | None = None
@@ -52,22 +89,24 @@ class FaissDocumentStore:
 
     # --- Haystack DocumentStore protocol ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return default_to_dict(self, embedding_dim=self.embedding_dim)
+        return default_to_dict(self, embedding_dim=self.embedding_dim, faiss_factory=self.faiss_factory)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaissDocumentStore:
         return default_from_dict(cls, data)
 
     def count_documents(self) -> int:
-        return len(self._passages)
+        return self._count
 
     def filter_documents(self, filters: dict[str, Any] | None = None) -> list[Document]:
-        docs = list(self._passages.values())
-        return [d for d in docs if document_matches_filter(filters, d)] if filters else docs
+        docs = (d for _, d in self._db.iterate())
+        return [d for d in docs if document_matches_filter(filters, d)] if filters else list(docs)
 
     def write_documents(self, documents: list[Document], policy: DuplicatePolicy = DuplicatePolicy.NONE) -> int:
         """Add passages that carry embeddings; an existing id is replaced with OVERWRITE, skipped with SKIP."""
+        existing = self._db.int_ids(d.id for d in documents)
         fresh: list[Document] = []
+        replaced: list[str] = []
         for doc in documents:
             if doc.embedding is None:
                 raise ValueError(f"passage {doc.id} has no embedding; run an embedder before writing")
@@ -75,15 +114,17 @@ class FaissDocumentStore:
                 raise ValueError(
                     f"passage {doc.id} has a {len(doc.embedding)}-dim embedding, the store takes {self.embedding_dim}"
                 )
-            if doc.id in self._int_ids:
+            if doc.id in existing:
                 if policy == DuplicatePolicy.SKIP:
                     continue
                 if policy != DuplicatePolicy.OVERWRITE:
                     from haystack.document_stores.errors import DuplicateDocumentError
 
                     raise DuplicateDocumentError(f"passage {doc.id} is already in the store")
-                self.delete_documents([doc.id])
+                replaced.append(doc.id)
             fresh.append(doc)
+        if replaced:
+            self.delete_documents(replaced)
         if not fresh:
             return 0
         return self.add_passages(fresh, np.asarray([d.embedding for d in fresh], dtype=np.float32))
@@ -92,32 +133,53 @@ class FaissDocumentStore:
         """Append passages with their vectors (row i belongs to passage i); ids must be new.
 
         Builds use this with numpy rows directly: a list of floats per passage costs seconds at 100k.
+
+        :raises ValueError: a duplicate id, a wrong shape, or (IVF, first call) too few vectors to train on.
         """
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.shape != (len(passages), self.embedding_dim):
             raise ValueError(f"expected vectors of shape ({len(passages)}, {self.embedding_dim}), got {vectors.shape}")
         seen: set[str] = set()
-        for doc in passages:  # checked before FAISS is touched, so a refusal changes nothing
-            if doc.id in seen or doc.id in self._int_ids:
+        for doc in passages:  # checked before anything is touched, so a refusal changes nothing
+            if doc.id in seen:
                 raise ValueError(f"passage {doc.id} is already in the store")
             seen.add(doc.id)
+        stored = self._db.int_ids(seen)
+        if stored:
+            raise ValueError(f"passage {next(iter(stored))} is already in the store")
+        if not passages:
+            return 0
+        if self._index is None:
+            self._index = train_index(self.faiss_factory, vectors)
+            set_nprobe(self._index, self._nprobe)
         ids = np.arange(self._next_id, self._next_id + len(passages), dtype=np.int64)
-        if len(passages):
-            self._index.add_with_ids(vectors, ids)
-        for int_id, doc in zip(ids.tolist(), passages, strict=True):
-            self._passages[int_id] = Document(id=doc.id, content=doc.content, meta=dict(doc.meta))
-            self._int_ids[doc.id] = int_id
+        self._db = self._db.writable()
+        self._db.insert(ids.tolist(), passages)
+        self._index.add_with_ids(vectors, ids)
         self._next_id += len(passages)
+        self._count += len(passages)
         return len(passages)
 
     def delete_documents(self, document_ids: list[str]) -> None:
-        gone = [self._int_ids.pop(i) for i in document_ids if i in self._int_ids]
+        gone = list(self._db.int_ids(document_ids).values())
         if gone:
             self._index.remove_ids(np.asarray(gone, dtype=np.int64))
-            for int_id in gone:
-                del self._passages[int_id]
+            self._db = self._db.writable()
+            self._db.delete(gone)
+            self._count -= len(gone)
 
     # --- search ------------------------------------------------------------------------------
+    @property
+    def nprobe(self) -> int:
+        """Lists an IVF index scans per query (more: higher recall, slower); ignored by a flat index."""
+        return self._nprobe
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        self._nprobe = int(value)
+        if self._index is not None:
+            set_nprobe(self._index, self._nprobe)
+
     def embedding_retrieval(self, query_embedding: list[float] | np.ndarray, top_k: int = 5) -> list[Document]:
         return self.embedding_retrieval_batch(np.asarray([query_embedding], dtype=np.float32), top_k)[0]
 
@@ -125,17 +187,17 @@ class FaissDocumentStore:
         queries = np.ascontiguousarray(query_embeddings, dtype=np.float32)
         if queries.ndim != 2 or queries.shape[1] != self.embedding_dim:
             raise ValueError(f"query embeddings must have shape (n, {self.embedding_dim}), got {queries.shape}")
-        if not self._passages:
+        if not self._count:
             return [[] for _ in range(len(queries))]
-        scores, ids = self._index.search(queries, min(top_k, len(self._passages)))
+        scores, ids = self._index.search(queries, min(top_k, self._count))
+        found = self._db.get(i for i in ids.ravel().tolist() if i >= 0)
         results = []
-        for row_scores, row_ids in zip(scores, ids, strict=True):
+        for row_scores, row_ids in zip(scores.tolist(), ids.tolist(), strict=True):
             hits = []
-            for score, int_id in zip(row_scores.tolist(), row_ids.tolist(), strict=True):
-                if int_id < 0:
-                    continue
-                doc = self._passages[int_id]
-                hits.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=float(score)))
+            for score, int_id in zip(row_scores, row_ids, strict=True):
+                doc = found.get(int_id)
+                if doc is not None:  # -1: an IVF search found fewer than top_k in its lists
+                    hits.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=float(score)))
             results.append(hits)
         return results
 
@@ -153,15 +215,18 @@ class FaissDocumentStore:
             if top_k <= 0:
                 raise ValueError(f"top_k must be greater than 0, got {top_k}")
             return [[] for _ in queries]
+        batches = self.bm25.search_batch(queries, top_k, languages)
+        int_ids = self._db.int_ids({pid for hits in batches for pid, _ in hits})
+        found = self._db.get(int_ids.values())
         results = []
-        for hits in self.bm25.search_batch(queries, top_k, languages):
+        for hits in batches:
             docs = []
             for passage_id, score in hits:
-                int_id = self._int_ids.get(passage_id)
+                int_id = int_ids.get(passage_id)
                 if int_id is None:  # deleted since the BM25 index was built
                     continue
-                doc = self._passages[int_id]
-                docs.append(Document(id=doc.id, content=doc.content, meta=dict(doc.meta), score=float(score)))
+                doc = found[int_id]
+                docs.append(Document(id=doc.id, content=doc.content, meta=doc.meta, score=float(score)))
             results.append(docs)
         return results
 
@@ -169,51 +234,66 @@ class FaissDocumentStore:
         """A BM25 index over the current passages, titles included (a title often names what its
         passages are about without the passages repeating it)."""
         ids, texts, languages = [], [], []
-        for doc in self._passages.values():
+        for doc in self.iter_passages():
             title = doc.meta.get("title")
             ids.append(doc.id)
             texts.append(f"{title} {doc.content or ''}" if title else doc.content or "")
             languages.append(doc.meta.get("language"))
         return BM25Index.build(ids, texts, languages)
 
+    def iter_passages(self) -> Iterator[Document]:
+        """Every passage in insertion order, read from disk in batches (the corpus never sits in memory at once)."""
+        return (doc for _, doc in self._db.iterate())
+
     def passage_vector(self, passage_id: str) -> np.ndarray:
-        return self._index.reconstruct(self._int_ids[passage_id])
+        return self.passage_vectors([passage_id])[0]
 
     def passage_vectors(self, passage_ids: list[str]) -> np.ndarray:
-        """The stored vectors of ``passage_ids``, one row each, in that order."""
+        """The stored vectors of ``passage_ids``, one row each, in that order (decoded, so approximate,
+        from a PQ index)."""
         if not passage_ids:
             return np.empty((0, self.embedding_dim), dtype=np.float32)
-        keys = np.asarray([self._int_ids[p] for p in passage_ids], dtype=np.int64)
-        return self._index.reconstruct_batch(keys)
+        int_ids = self._db.int_ids(passage_ids)
+        keys = np.asarray([int_ids[p] for p in passage_ids], dtype=np.int64)
+        # FAISS builds an IVF index's id table without the GIL and marks it ready first: two
+        # threads (two requests) must not build it or read it half-built at once
+        with self._vectors_lock:
+            enable_lookup_by_id(self._index)
+            return self._index.reconstruct_batch(keys)
 
     def passage(self, passage_id: str) -> Document | None:
-        int_id = self._int_ids.get(passage_id)
-        return None if int_id is None else self._passages[int_id]
+        int_id = self._db.int_ids([passage_id]).get(passage_id)
+        return None if int_id is None else self._db.get([int_id]).get(int_id)
+
+    def trained_index(self) -> faiss.Index | None:
+        """An empty copy of this store's trained FAISS index, for a new version or shard to share
+        (None while an IVF store has not been trained)."""
+        if self._index is None:
+            return None
+        empty = faiss.clone_index(self._index)
+        empty.reset()
+        return empty
 
     # --- disk --------------------------------------------------------------------------------
     def save(self, folder: Path, manifest: Manifest) -> None:
         """Write the store into ``folder`` (which the caller renames into place when done)."""
         folder.mkdir(parents=True, exist_ok=True)
+        if self._index is None:
+            raise ValueError(f"an empty {self.faiss_factory} store has no trained index to save")
         faiss.write_index(self._index, str(folder / VECTORS))
-        with open(folder / PASSAGES, "w", encoding="utf-8") as fh:
-            for int_id, doc in self._passages.items():
-                fh.write(
-                    json.dumps(
-                        {"int_id": int_id, "id": doc.id, "content": doc.content, "meta": doc.meta}, ensure_ascii=False
-                    )
-                    + "\n"
-                )
-        with open(folder / DOCUMENTS, "w", encoding="utf-8") as fh:
-            for doc_id, source in self.sources.items():
-                fh.write(json.dumps({"id": doc_id, **source}, ensure_ascii=False) + "\n")
+        if not (isinstance(self.sources, StoredDocuments) and self.sources.db is self._db):
+            self._db = self._db.writable()
+            self._db.replace_documents(self.sources)
+        self._db.save(folder / PASSAGES)
         started = time.perf_counter()
         self.bm25 = self.build_bm25()
         bm25_files = self.bm25.save(folder)
         log.info("BM25 index over %d passages built and saved in %.1fs", len(self.bm25), time.perf_counter() - started)
         # relative paths ("bm25/vocab.index.json"): load() checks every file the manifest lists
-        manifest.checksums = {name: file_sha256(folder / name) for name in (VECTORS, PASSAGES, DOCUMENTS, *bm25_files)}
-        manifest.passage_count = len(self._passages)
+        manifest.checksums = {name: file_sha256(folder / name) for name in (VECTORS, PASSAGES, *bm25_files)}
+        manifest.passage_count = self._count
         manifest.document_count = len(self.sources)
+        manifest.faiss_factory = self.faiss_factory
         manifest.write(folder)
         self.manifest = manifest
 
@@ -286,7 +366,13 @@ class FaissDocumentStore:
                 f"ones (sha256 {(expected_weights or '')[:12]}); its vectors no longer match the claims': "
                 "rebuild the index (factcheck index build --corpus PATH)"
             )
-        for name in dict.fromkeys((VECTORS, PASSAGES, DOCUMENTS, *manifest.checksums)):
+        if manifest.shards is not None:  # several store folders behind one manifest (index/sharded.py)
+            from index.sharded import load_sharded
+
+            return load_sharded(folder, manifest, expected_model, expected_weights)  # type: ignore[return-value]
+        legacy = PASSAGES not in manifest.checksums and not (folder / PASSAGES).exists()
+        data_files = (LEGACY_PASSAGES, DOCUMENTS) if legacy else (PASSAGES,)
+        for name in dict.fromkeys((VECTORS, *data_files, *manifest.checksums)):
             path = folder / name
             if not path.resolve().is_relative_to(folder.resolve()):
                 raise IndexCorruptError(f"{folder / MANIFEST} lists a file outside the index: {name}")
@@ -295,37 +381,35 @@ class FaissDocumentStore:
             expected = manifest.checksums.get(name)
             if expected and file_sha256(path) != expected:
                 raise IndexCorruptError(f"{path} is damaged (checksum mismatch); rebuild the index")
-        store = cls(manifest.dimension)
+        store = cls(manifest.dimension, manifest.faiss_factory)
         try:
             store._index = faiss.read_index(str(folder / VECTORS))
         except RuntimeError as exc:
             raise IndexCorruptError(f"{folder / VECTORS} cannot be read: {str(exc).splitlines()[0]}") from exc
-        number = 0
-        try:
-            with open(folder / PASSAGES, encoding="utf-8") as fh:
-                for number, line in enumerate(fh, start=1):  # noqa: B007 (named in the error below)
-                    rec = json.loads(line)
-                    store._passages[rec["int_id"]] = Document(id=rec["id"], content=rec["content"], meta=rec["meta"])
-                    store._int_ids[rec["id"]] = rec["int_id"]
-            with open(folder / DOCUMENTS, encoding="utf-8") as fh:
-                for number, line in enumerate(fh, start=1):  # noqa: B007 (named in the error below)
-                    rec = json.loads(line)
-                    store.sources[rec.pop("id")] = rec
-        except (ValueError, KeyError) as exc:
-            raise IndexCorruptError(f"{fh.name} is damaged near line {number}: {exc}") from exc
-        if store._index.ntotal != len(store._passages) or store._index.d != manifest.dimension:
+        if is_flat(manifest.faiss_factory) != isinstance(store._index, faiss.IndexIDMap2):
+            raise IndexCorruptError(
+                f"{folder / VECTORS} is inconsistent: the manifest says {manifest.faiss_factory}, "
+                f"the file holds a {type(store._index).__name__}"
+            )
+        set_nprobe(store._index, store._nprobe)
+        store._db.close()
+        store._db = _read_legacy(folder) if legacy else _open_db(folder / PASSAGES)
+        store.sources = StoredDocuments(store._db)
+        store._count = store._db.count()
+        documents = len(store.sources)
+        if store._index.ntotal != store._count or store._index.d != manifest.dimension:
             raise IndexCorruptError(
                 f"{folder} is inconsistent: {store._index.ntotal} vectors of dimension {store._index.d} "
-                f"for {len(store._passages)} passages of dimension {manifest.dimension}"
+                f"for {store._count} passages of dimension {manifest.dimension}"
             )
-        if manifest.passage_count != len(store._passages) or manifest.document_count != len(store.sources):
+        if manifest.passage_count != store._count or manifest.document_count != documents:
             raise IndexCorruptError(
                 f"{folder} is inconsistent: the manifest counts {manifest.passage_count} passages and "
-                f"{manifest.document_count} documents, the files hold {len(store._passages)} and {len(store.sources)}"
+                f"{manifest.document_count} documents, the files hold {store._count} and {documents}"
             )
         if any(name.startswith(BM25_DIR + "/") for name in manifest.checksums):
             store.bm25 = cls._load_bm25(folder, store)
-        store._next_id = max(store._passages, default=-1) + 1
+        store._next_id = store._db.max_int_id() + 1
         store.manifest = manifest
         return store
 
@@ -338,9 +422,50 @@ class FaissDocumentStore:
             # after an upgrade until someone rebuilds
             log.warning("BM25 index not used: %s", exc)
             return None
-        if len(bm25.ids) != len(store._passages) or any(i not in store._int_ids for i in bm25.ids):
+        # both were written from the passages in int id order; compared as streams, not as sets,
+        # so a million ids are never held twice
+        same = len(bm25.ids) == store._count and all(
+            a == b for a, b in zip(bm25.ids, store._db.iterate_ids(), strict=False)
+        )
+        if not same:
             raise IndexCorruptError(
                 f"{folder / BM25_DIR} is inconsistent: it indexes {len(bm25.ids)} passages that do not match "
-                f"the {len(store._passages)} of {folder / PASSAGES}"
+                f"the {store._count} of {folder / PASSAGES}"
             )
         return bm25
+
+
+def _open_db(path: Path) -> PassageDB:
+    try:
+        return PassageDB.open_readonly(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise IndexCorruptError(f"{path} cannot be read: {exc}") from exc
+
+
+def _read_legacy(folder: Path) -> PassageDB:
+    """A version saved before passages.sqlite: its JSONL files copied into a temporary database."""
+    db = PassageDB.create_temporary()
+    number, batch_ids, batch_docs = 0, [], []
+    try:
+        with open(folder / LEGACY_PASSAGES, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):  # noqa: B007 (named in the error below)
+                rec = json.loads(line)
+                batch_ids.append(rec["int_id"])
+                batch_docs.append(Document(id=rec["id"], content=rec["content"], meta=rec["meta"]))
+                if len(batch_ids) == 10_000:
+                    db.insert(batch_ids, batch_docs)
+                    batch_ids, batch_docs = [], []
+            db.insert(batch_ids, batch_docs)
+        sources: dict[str, dict[str, Any]] = {}
+        with open(folder / DOCUMENTS, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):  # noqa: B007 (named in the error below)
+                rec = json.loads(line)
+                sources[rec.pop("id")] = rec
+        db.replace_documents(sources)
+    except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as exc:
+        db.close()
+        raise IndexCorruptError(f"{fh.name} is damaged near line {number}: {exc}") from exc
+    except (OSError, sqlite3.Error) as exc:  # a full temporary folder, say: a clear refusal, not a trace
+        db.close()
+        raise IndexCorruptError(f"{folder} cannot be copied into a temporary database: {exc}") from exc
+    return db

@@ -7,7 +7,7 @@ onto the error vocabulary, and says what the index root holds (``status``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,25 @@ def run_build(
         if corpus is None:
             return rebuild_index(settings.index_dir, build_config(settings), progress, lock)
         return build_index(corpus, settings.index_dir, build_config(settings), progress, lock)
+
+
+def run_sharded_build(
+    settings: Settings,
+    corpus: Path | None,
+    options: Any,
+    progress: Progress | None = None,
+    lock: BuildLock | None = None,
+    emit: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """A full build from ``corpus`` on Ray (``options``: :class:`index.distributed.build.RayOptions`), published
+    as one sharded version. Needs the ``ray`` extra; imported here so the service never imports ray otherwise."""
+    from index.distributed.build import build_sharded
+
+    corpus = corpus or settings.corpus_path
+    if corpus is None:
+        raise InvalidInputError("a build on Ray needs a corpus: give --corpus PATH or set FACTCHECK_CORPUS_PATH")
+    with _corpus_errors():
+        return build_sharded(corpus, settings.index_dir, build_config(settings), options, progress, lock, emit)
 
 
 def run_update(

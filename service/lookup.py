@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from haystack import Document
 
@@ -13,7 +15,7 @@ from index.inference import model_lock
 from index.store import FaissDocumentStore
 from service.errors import InvalidInputError
 from service.model_identity import load_checked
-from service.pipelines import build_lookup_pipeline, build_verify_pipeline, resolve_model_path
+from service.pipelines import EmbedderFactory, build_lookup_pipeline, build_verify_pipeline, resolve_model_path
 from service.schemas import (
     BatchVerifyResponse,
     CitedSentence,
@@ -28,6 +30,9 @@ from service.schemas import (
 from service.settings import Settings
 from service.verify.types import ScoredCandidate, stance_label
 from service.verify.verdict import ClaimVerdict
+
+# (settings, index folder) -> the store to serve: a FaissDocumentStore or one with its interface
+StoreLoader = Callable[[Settings, Path], Any]
 
 
 def encodable(text: str) -> bool:
@@ -173,13 +178,19 @@ def shown(items: list[ScoredCandidate], k: int, verdict: ClaimVerdict) -> list[S
 class ClaimLookup:
     """A loaded index with its two pipelines, check (verify) and search, built once and used by every request."""
 
-    def __init__(self, settings: Settings, store: FaissDocumentStore, index_dir: Path) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: FaissDocumentStore,
+        index_dir: Path,
+        embedder_factory: EmbedderFactory | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.index_dir = index_dir
-        self.pipeline = build_lookup_pipeline(settings, store)
+        self.pipeline = build_lookup_pipeline(settings, store, embedder_factory)
         self.pipeline.warm_up()
-        self.verify_pipeline = build_verify_pipeline(settings, store)
+        self.verify_pipeline = build_verify_pipeline(settings, store, embedder_factory)
         self.verify_pipeline.warm_up()
         # One model instance serves every lookup and build in this process (see index.inference);
         # the lock is the model's, so the lookup that replaces this one after a swap shares it.
@@ -190,11 +201,22 @@ class ClaimLookup:
         return self.store.version
 
     @classmethod
-    def open(cls, settings: Settings, index_dir: Path | None = None) -> ClaimLookup:
-        """Load the index (checking model, checksums, counts) and warm the model up."""
+    def open(
+        cls,
+        settings: Settings,
+        index_dir: Path | None = None,
+        store_loader: StoreLoader | None = None,
+        embedder_factory: EmbedderFactory | None = None,
+    ) -> ClaimLookup:
+        """Load the index (checking model, checksums, counts) and warm the model up.
+
+        ``store_loader`` replaces the local load (:func:`service.model_identity.load_checked`): the
+        Ray Serve ingress (:mod:`service.ray_serve`) serves a store whose shards are deployments;
+        ``embedder_factory`` replaces the pipelines' local embedders (there: an embedding deployment).
+        """
         index_dir = Path(index_dir or settings.index_dir)
-        store = load_checked(settings, index_dir)
-        return cls(settings, store, index_dir)
+        store = (store_loader or load_checked)(settings, index_dir)
+        return cls(settings, store, index_dir, embedder_factory)
 
     def lookup(self, claim: object, top_k: int | None = None) -> SearchResponse:
         """The passages most similar to ``claim``: retrieval alone, no stance and no verdict."""

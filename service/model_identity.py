@@ -133,4 +133,5 @@ def load_checked(settings: Settings, folder: Path) -> FaissDocumentStore:
         folder, expected_model=settings.embedding_model, expected_weights=current.embedding_weights
     )
     warn_on_differences(store.manifest, current, store.version)
+    store.nprobe = settings.faiss_nprobe
     return store

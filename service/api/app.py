@@ -21,13 +21,21 @@ from service.errors import describe
 from service.index_ops import clean_debris
 from service.job_store import JobStore
 from service.jobs import JobRegistry
+from service.lookup import StoreLoader
+from service.pipelines import EmbedderFactory
 from service.runtime import configure_threads
 from service.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    store_loader: StoreLoader | None = None,
+    embedder_factory: EmbedderFactory | None = None,
+) -> FastAPI:
+    """The app; ``store_loader`` replaces the local index load and ``embedder_factory`` the pipelines'
+    local embedders (both: the Ray Serve ingress, :mod:`service.ray_serve`)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -41,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 log.warning("%d index job(s) were running when the service stopped: marked failed", interrupted)
         except (OSError, sqlite3.Error) as exc:  # a read-only index folder: jobs stay in memory
             log.warning("job records stay in memory: %s", exc)
-        swapper = IndexSwapper(app, settings)
+        swapper = IndexSwapper(app, settings, store_loader, embedder_factory)
         app.state.swapper = swapper
         try:
             lookup = swapper.load()

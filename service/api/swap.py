@@ -14,7 +14,8 @@ from fastapi import FastAPI
 
 from index import layout
 from service.errors import describe
-from service.lookup import ClaimLookup
+from service.lookup import ClaimLookup, StoreLoader
+from service.pipelines import EmbedderFactory
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,16 @@ log = logging.getLogger(__name__)
 class IndexSwapper:
     """Loads the index at start-up, and again whenever CURRENT names another version."""
 
-    def __init__(self, app: FastAPI, settings: Settings) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        settings: Settings,
+        store_loader: StoreLoader | None = None,
+        embedder_factory: EmbedderFactory | None = None,
+    ) -> None:
         self.app, self.settings = app, settings
+        self.store_loader = store_loader  # None: the local load
+        self.embedder_factory = embedder_factory  # None: the local model
         self._mutex = threading.Lock()
         self._tried: str | None = None  # the CURRENT value last loaded (or last failed: no retry every tick)
         self._stop = threading.Event()
@@ -49,7 +58,9 @@ class IndexSwapper:
     def _load(self) -> ClaimLookup:
         self._tried = layout.read_current(self.settings.index_dir)
         try:
-            lookup = ClaimLookup.open(self.settings)
+            lookup = ClaimLookup.open(
+                self.settings, store_loader=self.store_loader, embedder_factory=self.embedder_factory
+            )
         except Exception as exc:
             if self.app.state.lookup is None:
                 self.app.state.index_error = describe(exc).message

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from service.cli.common import handle_errors, index_dir_option, is_terminal, make_settings
+from service.cli.index_ray import build_on_ray, ray_options, wants_ray
 
 
 @click.group(name="index")
@@ -102,15 +103,39 @@ def _echo_report(report, as_json: bool, verb: str) -> None:
     "Default: $FACTCHECK_CORPUS_PATH; without either, the documents stored in the index are embedded again."
 )
 @_common_options
+@click.option(
+    "--faiss-factory",
+    default=None,
+    help="FAISS index: IDMap2,Flat (exact) or an IVF factory such as IVF4096,PQ48, trained on a sample of the "
+    "corpus (default: $FACTCHECK_FAISS_FACTORY, else IDMap2,Flat).",
+)
+@ray_options
 @handle_errors
-def build(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
-    """Build a new version of the index, embedding every passage; the current one serves until it is ready."""
+def build(
+    corpus: Path | None,
+    index_dir: Path | None,
+    model: str | None,
+    as_json: bool,
+    faiss_factory: str | None,
+    **ray: Any,
+) -> None:
+    """Build a new version of the index, embedding every passage; the current one serves until it is ready.
+
+    \b
+    With --ray, the build runs on Ray Data (read and split in tasks, embed on an
+    actor pool, one task per shard) and publishes a sharded version, which
+    `factcheck serve` searches shard by shard in parallel.
+    """
     from service.index_ops import run_build
     from service.runtime import configure_threads
 
-    settings = make_settings(index_dir, embedding_model=model)
+    on_ray = wants_ray(ray)
+    settings = make_settings(index_dir, embedding_model=model, faiss_factory=faiss_factory)
     with _early_lock(settings.index_dir) as lock:
         configure_threads(settings.threads)
+        if on_ray:
+            _echo_report(build_on_ray(settings, corpus, lock, _progress(), ray), as_json, "Built (on Ray)")
+            return
         _echo_report(run_build(settings, corpus, _progress(), lock), as_json, "Built")
 
 

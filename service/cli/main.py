@@ -9,7 +9,7 @@ import click
 
 from service.cli.article_cmd import check_article
 from service.cli.check_cmd import check, search
-from service.cli.common import handle_errors, index_dir_option, make_settings
+from service.cli.common import CLIError, handle_errors, index_dir_option, make_settings
 from service.cli.eval_cmd import eval_
 from service.cli.index_cmd import index_group
 from service.cli.nli_cmd import nli
@@ -53,8 +53,45 @@ def cli(verbose: bool) -> None:
     help="Worker processes, each with its own models (memory x N) and FACTCHECK_THREADS split between them; "
     "each sees index swaps through CURRENT.",
 )
+@click.option(
+    "--ray",
+    "ray_address",
+    default=None,
+    metavar="ADDRESS|local",
+    help="Serve on Ray Serve: the same app as the ingress, one deployment per shard of the index, HTTP on "
+    "--host/--port of the head. 'local' starts a cluster of this machine. Needs: pip install 'factcheck[ray]'.",
+)
+@click.option(
+    "--shard-replicas",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Replicas of each shard's deployment (with --ray): throughput and failover.",
+)
+@click.option(
+    "--replica-cpus",
+    default=None,
+    type=click.FloatRange(0.01, 64),
+    help="CPUs each replica of the Ray deployments asks (with --ray; fractions are fine). "
+    "Default: 0.5, less when the cluster has fewer CPUs than the ingress, the embedder and the shards would ask.",
+)
+@click.option(
+    "--ray-token",
+    envvar="FACTCHECK_RAY_TOKEN",
+    default=None,
+    help="Token of the Ray cluster's token authentication (with --ray); prefer $FACTCHECK_RAY_TOKEN.",
+)
 @handle_errors
-def serve(index_dir: Path | None, host: str, port: int, workers: int) -> None:
+def serve(
+    index_dir: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    ray_address: str | None,
+    shard_replicas: int,
+    replica_cpus: float | None,
+    ray_token: str | None,
+) -> None:
     """Run the HTTP API and the web page (page at /, OpenAPI docs at /docs)."""
     import logging
     import os
@@ -64,8 +101,15 @@ def serve(index_dir: Path | None, host: str, port: int, workers: int) -> None:
 
     from service.logs import configure_logging
 
+    if ray_address is not None and workers > 1:
+        raise CLIError("--workers is for one machine; with --ray, scale with --shard-replicas", 2)
+    if ray_address is None and (shard_replicas != 1 or replica_cpus is not None):
+        raise CLIError("--shard-replicas and --replica-cpus need --ray", 2)
     settings = make_settings(index_dir)
     configure_logging(logging.INFO, settings.log_format)
+    if ray_address is not None:
+        _serve_on_ray(settings, host, port, ray_address, shard_replicas, ray_token, replica_cpus)
+        return
     click.echo(
         f"Serving on http://{host}:{port} (the page at /, docs at /docs), index {settings.index_dir}, "
         f"{workers} worker(s)",
@@ -92,6 +136,40 @@ def serve(index_dir: Path | None, host: str, port: int, workers: int) -> None:
         log_level="info",
         log_config=None,
     )
+
+
+def _serve_on_ray(
+    settings, host: str, port: int, address: str, shard_replicas: int, token: str | None, replica_cpus: float | None
+) -> None:
+    """``serve --ray``: deploy on Ray Serve and keep the command running until it is interrupted."""
+    import time
+
+    from service.ray_serve import SERVE_MISSING, serve_available
+
+    if not serve_available():
+        raise CLIError(SERVE_MISSING, 2)
+    from ray import serve as ray_serve_api
+
+    from index.distributed.cluster import ray_session
+    from service import ray_serve
+
+    with ray_session(address, token, lambda line: click.echo(line, err=True)):
+        ray_serve.run(settings, host, port, shard_replicas, replica_cpus)
+        click.echo(
+            f"Serving on Ray at http://{host}:{port} (the page at /, docs at /docs), index {settings.index_dir}, "
+            f"{shard_replicas} replica(s) per shard; Ctrl-C stops",
+            err=True,
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if address == "local":
+                ray_serve_api.shutdown()
+            else:  # a shared cluster: take down our application only, never the others'
+                ray_serve_api.delete(ray_serve.APP_NAME)
 
 
 @cli.command()

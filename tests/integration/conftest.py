@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,29 @@ def wait_for_job(client, job_id: str, headers: dict, timeout: float = 300) -> di
             return body
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s: {body}")
+
+
+@contextmanager
+def ray_cluster(workers: int = 3) -> Iterator[tuple]:
+    """A real multi-node Ray cluster on this machine, as Ray's own tests make one: a head of 0 CPUs
+    and ``workers`` workers of one CPU, 100 MB of object store each, on loopback, with token
+    authentication; yields (cluster, token). Ray is imported here only: it is an optional extra."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from index.distributed.cluster import set_auth
+
+    token = secrets.token_hex(16)
+    # the nodes' processes inherit these; a build sets them again for its own connection
+    saved = set_auth({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token, "RAY_AUTH_TOKEN_PATH": None})
+    common = {"object_store_memory": 100 * 1024 * 1024}
+    harness = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False, **common})
+    try:
+        for _ in range(workers):
+            harness.add_node(num_cpus=1, **common)
+        harness.wait_for_nodes()
+        yield harness, token
+    finally:
+        ray.shutdown()
+        harness.shutdown()
+        set_auth(saved)

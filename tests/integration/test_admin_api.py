@@ -253,7 +253,7 @@ def test_an_upload_never_wipes_a_damaged_index(tiny_root, settings_factory):
         vectors = layout.version_dir(tiny_root, version) / "vectors.faiss"
         vectors.write_bytes(vectors.read_bytes()[:-100])
     before = layout.version_ids(tiny_root)
-    documents = (layout.current_dir(tiny_root) / "documents.jsonl").read_bytes()
+    documents = (layout.current_dir(tiny_root) / "passages.sqlite").read_bytes()
     settings = settings_factory(tiny_root, admin_token=ADMIN, index_watch_seconds=0)
     with TestClient(create_app(settings)) as client:
         r = client.post("/v1/documents", json={"documents": [{"id": "oslo", "text": "Oslo is the capital of Norway."}]},
@@ -263,7 +263,7 @@ def test_an_upload_never_wipes_a_damaged_index(tiny_root, settings_factory):
     assert job["state"] == "failed"
     assert job["error"]["code"] == "index_corrupt" and "vectors.faiss" in job["error"]["error"]
     assert layout.version_ids(tiny_root) == before
-    assert (layout.current_dir(tiny_root) / "documents.jsonl").read_bytes() == documents
+    assert (layout.current_dir(tiny_root) / "passages.sqlite").read_bytes() == documents
 
 
 def test_jobs_survive_a_restart_and_an_interrupted_one_reads_as_failed(tiny_root, settings_factory):

@@ -84,9 +84,9 @@ def test_missing_and_corrupt_index(run, sample_index, tmp_path):
     from index.layout import current_dir
 
     shutil.copytree(sample_index, tmp_path / "bad")
-    (current_dir(tmp_path / "bad") / "passages.jsonl").write_text("garbage")
+    (current_dir(tmp_path / "bad") / "passages.sqlite").write_text("garbage")
     res = run("index", "status", "--index-dir", str(tmp_path / "bad"))
-    assert res.exit_code == 3 and "passages.jsonl is damaged" in res.stderr
+    assert res.exit_code == 3 and "passages.sqlite is damaged" in res.stderr
 
 
 def test_build_reports_bad_files_and_indexes_the_rest(run, tmp_path):

@@ -22,7 +22,7 @@ from index.inference import FairLock
 from index.lock import BuildLock, holder_pid
 from index.manifest import Manifest
 from index.progress import LineProgress
-from index.store import VECTORS, FaissDocumentStore
+from index.store import PASSAGES, VECTORS, FaissDocumentStore
 from index.testing import HashingDocumentEmbedder
 from service.index_ops import clean_debris
 
@@ -168,8 +168,8 @@ def test_a_damaged_current_version_falls_back_to_the_last_good_one(tmp_path, bui
 
 
 def test_no_good_version_left_is_refused_with_the_file_named(built):
-    (layout.current_dir(built) / "passages.jsonl").write_text("garbage")
-    with pytest.raises(IndexCorruptError, match="passages.jsonl is damaged"):
+    (layout.current_dir(built) / PASSAGES).write_text("garbage")
+    with pytest.raises(IndexCorruptError, match="passages.sqlite is damaged"):
         FaissDocumentStore.load(built)
 
 

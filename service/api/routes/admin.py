@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from corpus.documents import SourceDocument
@@ -131,7 +132,8 @@ def _document_problems(body: DocumentsRequest, max_chars: int) -> list[dict[str,
 async def delete(request: Request, settings: SettingsDep, doc_id: str) -> JSONResponse:
     """Remove a document and its passages from the index (a job)."""
     lookup = request.app.state.lookup
-    if lookup is not None and doc_id not in lookup.store.sources:
+    # off the event loop: the lookup reads SQLite, or asks a shard deployment under Ray Serve
+    if lookup is not None and not await run_in_threadpool(lambda: doc_id in lookup.store.sources):
         raise NotFoundError(f"no document {doc_id!r} in the index")
     return _start(
         request, "delete_document", lambda lock, tracker: index_ops.run_delete(settings, [doc_id], tracker, lock)
