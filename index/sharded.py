@@ -34,6 +34,7 @@ import numpy as np
 
 from index.errors import IndexCorruptError
 from index.manifest import MANIFEST, Manifest, file_sha256
+from index.store import as_queries
 
 if TYPE_CHECKING:  # FAISS and haystack load late: Ray workers import this module for passage_key alone
     from haystack import Document
@@ -160,9 +161,7 @@ class ShardedDocumentStore:
         return self.embedding_retrieval_batch(np.asarray([query_embedding], dtype=np.float32), top_k)[0]
 
     def embedding_retrieval_batch(self, query_embeddings: np.ndarray, top_k: int = 5) -> list[list[Document]]:
-        queries = np.ascontiguousarray(query_embeddings, dtype=np.float32)
-        if queries.ndim != 2 or queries.shape[1] != self.embedding_dim:
-            raise ValueError(f"query embeddings must have shape (n, {self.embedding_dim}), got {queries.shape}")
+        queries = as_queries(query_embeddings, self.embedding_dim)
         if top_k <= 0:
             raise ValueError(f"top_k must be greater than 0, got {top_k}")
         per_shard = self._each(lambda s: s.embedding_retrieval_batch(queries, top_k))

@@ -51,6 +51,14 @@ LEGACY_PASSAGES, DOCUMENTS = "passages.jsonl", "documents.jsonl"
 log = logging.getLogger(__name__)
 
 
+def as_queries(query_embeddings: np.ndarray, dimension: int) -> np.ndarray:
+    """Query vectors as FAISS takes them (contiguous float32, one row each); ValueError on a wrong shape."""
+    queries = np.ascontiguousarray(query_embeddings, dtype=np.float32)
+    if queries.ndim != 2 or queries.shape[1] != dimension:
+        raise ValueError(f"query embeddings must have shape (n, {dimension}), got {queries.shape}")
+    return queries
+
+
 class FaissDocumentStore:
     """A Haystack document store over an in-memory FAISS index and an on-disk passage table that
     saves to and loads from a folder.
@@ -184,9 +192,7 @@ class FaissDocumentStore:
         return self.embedding_retrieval_batch(np.asarray([query_embedding], dtype=np.float32), top_k)[0]
 
     def embedding_retrieval_batch(self, query_embeddings: np.ndarray, top_k: int = 5) -> list[list[Document]]:
-        queries = np.ascontiguousarray(query_embeddings, dtype=np.float32)
-        if queries.ndim != 2 or queries.shape[1] != self.embedding_dim:
-            raise ValueError(f"query embeddings must have shape (n, {self.embedding_dim}), got {queries.shape}")
+        queries = as_queries(query_embeddings, self.embedding_dim)
         if not self._count:
             return [[] for _ in range(len(queries))]
         scores, ids = self._index.search(queries, min(top_k, self._count))
