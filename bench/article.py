@@ -65,6 +65,7 @@ def ranking(check) -> list[list[object]]:
 
 
 def main() -> None:
+    from bench.common import cpu_kind
     from index.build import build_index
     from service.article.check import ArticleCheck
     from service.lookup import ClaimLookup
@@ -73,10 +74,7 @@ def main() -> None:
     from service.settings import Settings
     from service.stance.hardware import choose_runtime
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    flags = open("/proc/cpuinfo").read()
-    kind = "AMX" if "amx_bf16" in flags else "AVX512-BF16" if "avx512_bf16" in flags else "AVX2 only"
-    print(f"CPU: {cpu} ({kind}); stance runtime {choose_runtime()}\n")
+    print(f"CPU: {cpu_kind()}; stance runtime {choose_runtime()}\n")
     classifier = json.loads((ROOT / "service/article/worthiness.json").read_text(encoding="utf-8"))
     print(
         f"Check-worthiness classifier, GermEval 2021 test macro-F1 {classifier['germeval_test_macro_f1']} "

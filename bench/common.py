@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 
 
@@ -31,3 +32,22 @@ def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
     return str(value)
+
+
+def cpu_kind() -> str:
+    """The CPU a figure was measured on, with what decides the stance runtime: 'Intel Xeon, 2 cores, AMX'."""
+    model, flags = "unknown CPU", set()
+    with open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name") and model == "unknown CPU":
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    kind = (
+        "AMX" if "amx_bf16" in flags
+        else "AVX512-BF16" if "avx512_bf16" in flags
+        else "AVX-512, no bf16" if "avx512f" in flags
+        else "AVX2 only" if "avx2" in flags
+        else "no AVX2"
+    )  # fmt: skip
+    return f"{model}, {len(os.sched_getaffinity(0))} cores, {kind}"

@@ -96,10 +96,10 @@ def main() -> None:
     ap.add_argument("--windows", type=float, nargs="+", default=[0, 2], help="batch windows in ms (0: no batching)")
     ap.add_argument("--requests", type=int, default=32, help="requests per concurrency level")
     args = ap.parse_args()
+    from bench.common import cpu_kind
     from service.stance.hardware import choose_runtime
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    print(f"CPU: {cpu}, {os.cpu_count()} cores; stance runtime {choose_runtime()}\n")
+    print(f"CPU: {cpu_kind()}; stance runtime {choose_runtime()}\n")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"

@@ -53,7 +53,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import rss_mb, table  # noqa: E402
+from bench.common import cpu_kind, rss_mb, table  # noqa: E402
 
 SAMPLE = REPO / "corpus" / "sample"
 SHARED = REPO.parent / "shared" / "data" / "benchmarks"
@@ -88,19 +88,6 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
     ap.add_argument("--measure", nargs=2, metavar=("KIND", "FOLDER"), help=argparse.SUPPRESS)
     return ap.parse_args()
-
-
-def cpu_kind() -> str:
-    model, flags = "unknown CPU", set()
-    with open("/proc/cpuinfo") as fh:
-        for line in fh:
-            if line.startswith("model name") and model == "unknown CPU":
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    amx = ", AMX" if "amx_tile" in flags else ", no AMX"
-    return f"{model}, {len(os.sched_getaffinity(0))} cores, {simd}{amx}"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

@@ -230,10 +230,10 @@ def speed(lookup, n: int) -> list[list[object]]:
 
 def main() -> None:
     args = parse_args()
+    from bench.common import cpu_kind
     from service.stance.hardware import choose_runtime
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    print(f"CPU: {cpu}; stance runtime {choose_runtime()}\n")
+    print(f"CPU: {cpu_kind()}; stance runtime {choose_runtime()}\n")
     records = [r for r in load_records(args.records) if r.fold is not None]
     if args.cf_index:
         print("## Retrieval, Climate-FEVER (claims with gold evidence)\n")

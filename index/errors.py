@@ -6,6 +6,9 @@ from __future__ import annotations
 class IndexError_(Exception):
     """Base of the index errors (trailing underscore: ``IndexError`` is a builtin)."""
 
+    #: when no version of an index root could be loaded: each version tried, and why it was refused
+    refused_versions: dict[str, str] = {}
+
 
 class IndexNotFoundError(IndexError_):
     """No index at the given folder."""

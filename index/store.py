@@ -346,7 +346,10 @@ class FaissDocumentStore:
             raise IndexNotFoundError(f"no index at {root} (build one with: factcheck index build --index-dir {root})")
         first = failures[0][1]
         if len(failures) > 1:
-            raise type(first)(f"{first} (and no older version passes its checks)") from first
+            error = type(first)(f"{first} (and no older version passes its checks)")
+            error.refused_versions = {v: str(e) for v, e in failures}
+            raise error from first
+        first.refused_versions = {v: str(e) for v, e in failures}
         raise first
 
     @classmethod

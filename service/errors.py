@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from index.errors import (
     DocumentNotFoundError,
@@ -129,9 +130,21 @@ def describe(exc: BaseException) -> ErrorInfo:
 def hide_paths(text: str, root: Path) -> str:
     """``text`` with the index folder's server path replaced by its name: an API answer must not tell a
     client where the server keeps its files."""
-    for form in {str(root.resolve()), str(root.absolute()), str(root)} - {"", "."}:
+    forms = {str(root.resolve()), str(root.absolute()), str(root)} - {"", "."}
+    for form in sorted(forms, key=len, reverse=True):  # the longest first: one may contain another
         text = text.replace(form, root.name or "index")
     return text
+
+
+def hide_paths_in(value: Any, root: Path) -> Any:
+    """:func:`hide_paths` on every string of a JSON-like value (a job's report or error)."""
+    if isinstance(value, str):
+        return hide_paths(value, root)
+    if isinstance(value, dict):
+        return {k: hide_paths_in(v, root) for k, v in value.items()}
+    if isinstance(value, list):
+        return [hide_paths_in(v, root) for v in value]
+    return value
 
 
 def error_body(info: ErrorInfo) -> dict:

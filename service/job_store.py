@@ -56,12 +56,16 @@ class JobStore:
         if holder_pid(self.path.parent) is not None:
             return 0  # a live process holds the build lock: its job is running, not interrupted
         with self._mutex:
-            ids = [r[0] for r in self._db.execute("SELECT id FROM jobs WHERE state IN ('queued', 'running')")]
-            stale = [i for i in ids if i not in running_here]
-            for job_id in stale:
+            rows = self._db.execute("SELECT id, progress FROM jobs WHERE state IN ('queued', 'running')")
+            stale = [(i, progress) for i, progress in rows if i not in running_here]
+            for job_id, progress in stale:
+                # the stage says how it ended, as for a job that finished in its own process
+                ended = {**(json.loads(progress) if progress else {}), "stage": "failed", "eta_s": None}
+                ended.setdefault("done", 0)
+                ended.setdefault("elapsed_s", 0.0)
                 self._db.execute(
-                    "UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ?",
-                    (now, json.dumps(body), job_id),
+                    "UPDATE jobs SET state = 'failed', finished_at = ?, error = ?, progress = ? WHERE id = ?",
+                    (now, json.dumps(body), json.dumps(ended), job_id),
                 )
         return len(stale)
 

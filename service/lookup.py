@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections.abc import Callable
@@ -35,15 +36,6 @@ from service.verify.verdict import ClaimVerdict
 StoreLoader = Callable[[Settings, Path], Any]
 
 
-def encodable(text: str) -> bool:
-    """Whether ``text`` is valid Unicode (no lone surrogate from JSON or an undecodable argument byte)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def check_text(text: str, loc: str) -> None:
     """:class:`InvalidInputError` when ``text`` holds a lone surrogate (invalid UTF-16 from JSON, or an
     undecodable command-line byte), which no model can read."""
@@ -55,6 +47,16 @@ def check_text(text: str, loc: str) -> None:
             "or an undecodable byte); send UTF-8 text",
             [{"loc": loc, "message": "invalid character"}],
         ) from None
+
+
+# C0 controls but tab and line breaks, DEL and C1 controls
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def blank_controls(text: str) -> str:
+    """``text`` with each control character (a form feed from a PDF copy, a NUL) replaced by a space,
+    so offsets into it still hold."""
+    return _CONTROL.sub(" ", text)
 
 
 def visible(text: str) -> bool:
@@ -70,6 +72,14 @@ def validate_claim(claim: object, settings: Settings, loc: str = "claim") -> str
     if not visible(text):
         raise InvalidInputError(f"{loc} is empty", [{"loc": loc, "message": "empty or only white space"}])
     check_text(text, loc)
+    control = _CONTROL.search(text)
+    if control:
+        # a NUL or another control character is no part of a sentence, and the language guess fails on it
+        raise InvalidInputError(
+            f"{loc} holds a control character (U+{ord(control.group()):04X} at {control.start()}); "
+            "send the claim as plain text",
+            [{"loc": loc, "message": "control character"}],
+        )
     if len(text) > settings.max_claim_chars:
         raise InvalidInputError(
             f"{loc} is {len(text)} characters long; the limit is {settings.max_claim_chars} (FACTCHECK_MAX_CLAIM_CHARS)",

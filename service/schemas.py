@@ -2,22 +2,80 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationInfo, field_validator
 
 Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO"]
 
 
-class SearchRequest(BaseModel):
+def _lone_surrogate(value: Any, where: str = "") -> str | None:
+    """Where in ``value`` (a string, or strings in lists and dicts) a lone surrogate sits, or None.
+
+    JSON may carry half a surrogate pair (``"\\ud800"``); no model reads it and no answer can be written
+    with it, so it is refused on the way in."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"U+{ord(value[exc.start]):04X}, half of a surrogate pair, at {where or ''}offset {exc.start}"
+        return None
+    if isinstance(value, list | tuple):
+        items = enumerate(value)
+    elif isinstance(value, dict):
+        items = [*((f"key {k!r}", k) for k in value), *value.items()]
+    else:
+        return None  # numbers, None; a nested model checks its own fields
+    return next((found for key, item in items if (found := _lone_surrogate(item, f"{where}[{key}] "))), None)
+
+
+def _takes_bool(annotation: Any) -> bool:
+    return annotation is bool or annotation is Any or any(_takes_bool(a) for a in get_args(annotation))
+
+
+# a static limit stated in the OpenAPI schema; the route checks it (with the limits that are settings)
+_AT_LEAST_ONE = {"minimum": 1}
+
+
+class Schema(BaseModel):
+    """Base of every model here, so no route can miss the checks: each string field, and each string inside
+    a list or dict field, must be valid Unicode; true or false is no number."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic's lax mode reads true as 1 and false as 0.0; a report with "took_ms": false is a mistake
+        if (
+            isinstance(value, bool)
+            and info.field_name
+            and not _takes_bool(cls.model_fields[info.field_name].annotation)
+        ):
+            raise ValueError("a boolean where a number or text belongs")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _valid_unicode(cls, value: Any) -> Any:
+        where = _lone_surrogate(value)
+        if where is not None:
+            raise ValueError(f"invalid character ({where}); send UTF-8 text")
+        return value
+
+
+class Request(Schema):
+    """Base of the request bodies: an unknown field is refused, so a typo is not silently ignored."""
+
     model_config = ConfigDict(extra="forbid")
 
+
+class SearchRequest(Request):
     claim: str = Field(
         ..., description="The claim to look up, in any language.", examples=["Belarusian access to NATO HQ restricted"]
     )
     top_k: StrictInt | None = Field(
         None,
         description="How many evidence passages to return (1 to FACTCHECK_MAX_TOP_K; default FACTCHECK_DEFAULT_TOP_K).",
+        json_schema_extra=_AT_LEAST_ONE,
     )
 
 
@@ -32,17 +90,19 @@ class VerifyRequest(SearchRequest):
     )
 
 
-class BatchVerifyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchVerifyRequest(Request):
     claims: list[str] = Field(
-        ..., description="The claims to check (1 to FACTCHECK_MAX_BATCH_CLAIMS), each in any language."
+        ...,
+        description="The claims to check (1 to FACTCHECK_MAX_BATCH_CLAIMS), each in any language.",
+        json_schema_extra={"minItems": 1},
     )
-    top_k: StrictInt | None = Field(None, description="Evidence passages per claim (as in /v1/claims/verify).")
+    top_k: StrictInt | None = Field(
+        None, description="Evidence passages per claim (as in /v1/claims/verify).", json_schema_extra=_AT_LEAST_ONE
+    )
     language: str | None = Field(None, description="The claims' language, when all share one and the caller knows it.")
 
 
-class Evidence(BaseModel):
+class Evidence(Schema):
     rank: int = Field(..., description="1 for the best passage.")
     passage_id: str
     text: str = Field(..., description="The passage, exactly as it stands in the document at [start, end).")
@@ -57,7 +117,7 @@ class Evidence(BaseModel):
     end: int = Field(..., description="Character offset just past the passage.")
 
 
-class Stance(BaseModel):
+class Stance(Schema):
     label: Literal["supports", "refutes", "neutral"] = Field(
         ..., description="What the cited sentence says of the claim, after the consistency check."
     )
@@ -66,7 +126,7 @@ class Stance(BaseModel):
     neutral: float = Field(..., description="Probability that it neither entails nor contradicts it.")
 
 
-class CitedSentence(BaseModel):
+class CitedSentence(Schema):
     text: str = Field(
         ..., description="The sentence of the passage the stance rests on (two with FACTCHECK_WINDOW_SENTENCES=2)."
     )
@@ -74,7 +134,7 @@ class CitedSentence(BaseModel):
     end: int
 
 
-class Consistency(BaseModel):
+class Consistency(Schema):
     numbers: int = Field(..., description="+1 the claim's numbers are in the sentence, -1 they differ, 0 not compared.")
     dates: int = Field(..., description="The same for dates.")
     entities: int = Field(..., description="The same for names and places.")
@@ -90,14 +150,14 @@ class VerifiedEvidence(Evidence):
     )
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(Schema):
     claim: str
     top_k: int
     evidence: list[Evidence]
     took_ms: float
 
 
-class VerifyResponse(BaseModel):
+class VerifyResponse(Schema):
     claim: str
     language: str | None = Field(None, description="The claim's language, as given or detected.")
     verdict: Verdict
@@ -115,13 +175,13 @@ class VerifyResponse(BaseModel):
     index_version: str | None = None
 
 
-class BatchVerifyResponse(BaseModel):
+class BatchVerifyResponse(Schema):
     results: list[VerifyResponse]
     timings_ms: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage, whole batch.")
     took_ms: float
 
 
-class IndexInfo(BaseModel):
+class IndexInfo(Schema):
     loaded: bool
     index_dir: str
     embedding_model: str | None = None
@@ -133,17 +193,19 @@ class IndexInfo(BaseModel):
     format_version: int | None = None
     version: str | None = Field(None, description="The index version being served (a folder under versions/).")
     refused_versions: dict[str, str] = Field(
-        default_factory=dict, description="Newer versions that failed their checks at load, and why."
+        default_factory=dict,
+        description="Versions that failed their checks at load, and why: the newer ones skipped for the "
+        "version served, or every version when none could be loaded.",
     )
     error: str | None = None
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Schema):
     loc: str | None = None
     message: str
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Schema):
     ok: bool = False
     status: int
     code: str = Field(..., description="Stable machine-readable error code, e.g. invalid_request, index_unavailable.")
@@ -151,10 +213,8 @@ class ErrorResponse(BaseModel):
     errors: list[ErrorDetail] = Field(default_factory=list)
 
 
-class DocumentIn(BaseModel):
+class DocumentIn(Request):
     """A document to add to the index, or to replace the one with the same id."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str = Field(..., min_length=1, max_length=500, description="Document id; an existing id is replaced.")
     text: str = Field(..., min_length=1, description="The full text; passages are cut from it.")
@@ -165,15 +225,15 @@ class DocumentIn(BaseModel):
     source: str | None = None
 
 
-class DocumentsRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DocumentsRequest(Request):
+    documents: list[DocumentIn] = Field(
+        ...,
+        min_length=1,
+        description="1 to FACTCHECK_MAX_DOCUMENTS_PER_REQUEST documents, each id once (a repeated id is refused).",
+    )
 
-    documents: list[DocumentIn] = Field(..., min_length=1)
 
-
-class RebuildRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RebuildRequest(Request):
     source: Literal["corpus", "stored"] | None = Field(
         None,
         description="'corpus': read FACTCHECK_CORPUS_PATH; 'stored': embed the documents of the current version "
@@ -181,7 +241,7 @@ class RebuildRequest(BaseModel):
     )
 
 
-class JobProgress(BaseModel):
+class JobProgress(Schema):
     stage: str = Field(..., description="queued, loading, embedding, saving, verifying, switching, swapping.")
     done: int = Field(..., description="Items done in this stage (passages, while embedding).")
     total: int | None = None
@@ -190,7 +250,7 @@ class JobProgress(BaseModel):
     elapsed_s: float
 
 
-class JobInfo(BaseModel):
+class JobInfo(Schema):
     id: str
     kind: str = Field(..., description="rebuild, upsert_documents or delete_document.")
     state: Literal["queued", "running", "succeeded", "failed"]
@@ -202,15 +262,22 @@ class JobInfo(BaseModel):
     error: ErrorResponse | None = Field(None, description="Why it failed, in the API's error shape.")
 
 
-class JobAccepted(BaseModel):
+class JobAccepted(Schema):
     job_id: str
     state: str
     url: str = Field(..., description="Where to follow the job: GET it.")
 
 
-class ArticleCheckRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ArticleCheckRequest(Request):
+    # the article comes as text or as html: exactly one of them
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string"}}, "not": {"required": ["html"]}},
+                {"required": ["html"], "properties": {"html": {"type": "string"}}, "not": {"required": ["text"]}},
+            ]
+        }
+    )
     text: str | None = Field(None, description="The article as plain text (a first line on its own is its title).")
     html: str | None = Field(None, description="The article as an HTML page; its body and metadata are extracted.")
     markdown: bool = Field(False, description="The text is Markdown: its markup is removed before it is checked.")
@@ -223,25 +290,30 @@ class ArticleCheckRequest(BaseModel):
     url: str | None = Field(None, description="Where the article appeared (the ClaimReview's appearance).")
     max_claims: StrictInt | None = Field(
         None,
+        json_schema_extra=_AT_LEAST_ONE,
         description="Most claims to check (1 to FACTCHECK_MAX_BATCH_CLAIMS; default FACTCHECK_ARTICLE_MAX_CLAIMS).",
     )
     min_worthiness: StrictInt | StrictFloat | None = Field(
-        None, description="Lowest check-worthiness a sentence needs (0 to 1; default FACTCHECK_MIN_WORTHINESS)."
+        None,
+        json_schema_extra={"minimum": 0, "maximum": 1},
+        description="Lowest check-worthiness a sentence needs (0 to 1; default FACTCHECK_MIN_WORTHINESS).",
     )
-    top_k: StrictInt | None = Field(None, description="Evidence passages per claim (as in /v1/claims/verify).")
+    top_k: StrictInt | None = Field(
+        None, description="Evidence passages per claim (as in /v1/claims/verify).", json_schema_extra=_AT_LEAST_ONE
+    )
 
 
-class ReplacedWords(BaseModel):
+class ReplacedWords(Schema):
     original: str = Field(..., description="The words of the sentence: 'Er', 'das Bündnis'.")
     replacement: str = Field(..., description="What the claim says instead: 'Jens Stoltenberg', 'Die NATO'.")
 
 
-class ResolvedDateOut(BaseModel):
+class ResolvedDateOut(Schema):
     text: str = Field(..., description="The relative date as the article says it: 'am Montag'.")
     date: str = Field(..., description="The date it was resolved to (ISO), from the publication date.")
 
 
-class ArticleSentence(BaseModel):
+class ArticleSentence(Schema):
     index: int
     start: int = Field(..., description="Offset in the report's text: text[start:end] is the sentence.")
     end: int
@@ -258,7 +330,7 @@ class ArticleSentence(BaseModel):
     claims: list[int] = Field(default_factory=list, description="Indexes of the claims taken from this sentence.")
 
 
-class ArticleClaimResult(BaseModel):
+class ArticleClaimResult(Schema):
     index: int
     text: str = Field(..., description="The claim as it was checked.")
     sentence_index: int
@@ -273,14 +345,14 @@ class ArticleClaimResult(BaseModel):
     result: VerifyResponse = Field(..., description="The claim check: verdict, confidence, evidence.")
 
 
-class ArticleSummary(BaseModel):
+class ArticleSummary(Schema):
     sentences: int
     claims: int
     verdicts: dict[str, int] = Field(..., description="Claims per verdict.")
     note: str | None = Field(None, description="Why no claim was checked, when none was.")
 
 
-class ArticleReport(BaseModel):
+class ArticleReport(Schema):
     title: str | None = None
     language: str | None = None
     published: str | None = None

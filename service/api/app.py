@@ -72,7 +72,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.lookup, app.state.index_error = None, "the service is starting"
+    app.state.lookup, app.state.index_error, app.state.index_refused = None, "the service is starting", {}
     metrics = Metrics()
     app.state.jobs = JobRegistry(on_finish=metrics.observe_job)
     app.state.batcher = ClaimBatcher(

@@ -4,6 +4,7 @@ the service often runs where no CDN can be reached, and the API documentation mu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -48,6 +49,25 @@ def install(app: FastAPI) -> None:
 _READ_PREFIXES = ("/v1/claims", "/v1/articles", "/v1/index")
 
 
+def _state_limits(schema: dict, settings: Any) -> None:
+    """Write this service's limits (settings, fixed for the life of the app) into the request schemas,
+    so a client or a schema-driven test knows them: the most evidence passages, claims and documents."""
+    bounds = {
+        ("SearchRequest", "top_k"): ("maximum", settings.max_top_k),
+        ("VerifyRequest", "top_k"): ("maximum", settings.max_top_k),
+        ("BatchVerifyRequest", "top_k"): ("maximum", settings.max_top_k),
+        ("ArticleCheckRequest", "top_k"): ("maximum", settings.max_top_k),
+        ("BatchVerifyRequest", "claims"): ("maxItems", settings.max_batch_claims),
+        ("ArticleCheckRequest", "max_claims"): ("maximum", settings.max_batch_claims),
+        ("DocumentsRequest", "documents"): ("maxItems", settings.max_documents_per_request),
+    }
+    components = schema.get("components", {}).get("schemas", {})
+    for (model, field), (keyword, value) in bounds.items():
+        prop = components.get(model, {}).get("properties", {}).get(field)
+        if prop is not None:
+            prop[keyword] = value
+
+
 def tune_openapi(app: FastAPI) -> None:
     """Make the spec say what the service does: the read routes' token is optional (only when
     FACTCHECK_READ_TOKEN is set), every POST may answer 413, and /readyz 503."""
@@ -72,6 +92,7 @@ def tune_openapi(app: FastAPI) -> None:
                     responses.setdefault("413", {**error, "description": "The body is over the route's limit"})
                 if path == "/readyz":
                     responses.setdefault("503", {"description": "Not ready yet: no index or models loaded"})
+        _state_limits(schema, app.state.settings)
         app.openapi_schema = schema
         return schema
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from index.errors import IndexError_
 from service.errors import ErrorInfo, FactCheckError, describe, error_body, hide_paths
@@ -63,6 +64,13 @@ async def _on_any(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
     info.message = hide_paths(info.message, request.app.state.settings.index_dir)
     return _response(info, getattr(exc, "headers", None))
+
+
+async def answer_unhandled(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    """The 500 (or the mapped answer) for an error no handler took, sent while the request id is known."""
+    request = Request(scope, receive)
+    response = await _on_any(request, exc)
+    await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

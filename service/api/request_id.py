@@ -25,12 +25,24 @@ class RequestId:
         rid = given if _SANE.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if started:
+                raise
+            # Answered here, not by Starlette's outermost error middleware: there the id is gone, so the
+            # error's log line, the access log line and the answer's header would not name it.
+            from service.api.errors import answer_unhandled
+
+            await answer_unhandled(scope, receive, send_with_id, exc)
         finally:
             request_id.reset(token)

@@ -64,10 +64,11 @@ class IndexSwapper:
         except Exception as exc:
             if self.app.state.lookup is None:
                 self.app.state.index_error = describe(exc).message
+                self.app.state.index_refused = dict(getattr(exc, "refused_versions", {}))
             raise
         old = self.app.state.lookup
         self.app.state.lookup = lookup  # the swap: one assignment
-        self.app.state.index_error = None
+        self.app.state.index_error, self.app.state.index_refused = None, {}
         if old is not None and old.version != lookup.version:
             log.warning("now serving index version %s (was %s)", lookup.version, old.version)
         return lookup

@@ -15,7 +15,7 @@ from haystack import component
 
 from corpus.language import detect_language
 from service.errors import InvalidInputError
-from service.lookup import check_text, visible
+from service.lookup import blank_controls, check_text, visible
 
 _TITLE_MAX = 200
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
@@ -158,6 +158,7 @@ class ArticleCleaner:
                 "(FACTCHECK_MAX_ARTICLE_CHARS)",
                 "too long",
             )
+        raw = blank_controls(raw)  # a claim taken from the article must pass the claim check, which refuses them
         article = from_html(raw) if html is not None else from_text(raw, markdown)
         article.published = parse_published(published) or article.published
         article.url = url or article.url

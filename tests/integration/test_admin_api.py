@@ -1,6 +1,7 @@
 """Admin API: tokens on every admin endpoint, jobs with progress, 409 for a second build, and swaps
 under a client hammering /v1/claims/verify from threads through a real server."""
 
+import json
 import shutil
 import threading
 import time
@@ -260,8 +261,14 @@ def test_an_upload_never_wipes_a_damaged_index(tiny_root, settings_factory):
                         headers=AUTH)  # fmt: skip
         assert r.status_code == 202
         job = wait_for_job(client, r.json()["job_id"], AUTH)
+        info = client.get("/v1/index", headers=AUTH).json()
     assert job["state"] == "failed"
     assert job["error"]["code"] == "index_corrupt" and "vectors.faiss" in job["error"]["error"]
+    # the error names the file inside the index folder, never where the server keeps that folder
+    assert str(tiny_root) not in json.dumps(job) and f"{tiny_root.name}/versions/" in job["error"]["error"]
+    # with no version to serve, /v1/index still names each version and why it was refused
+    assert info["loaded"] is False and set(info["refused_versions"]) == set(before)
+    assert all("vectors.faiss" in why and str(tiny_root) not in why for why in info["refused_versions"].values())
     assert layout.version_ids(tiny_root) == before
     assert (layout.current_dir(tiny_root) / "passages.sqlite").read_bytes() == documents
 
@@ -292,4 +299,7 @@ def test_jobs_survive_a_restart_and_an_interrupted_one_reads_as_failed(tiny_root
         assert again["state"] == "succeeded" and again["result"]["version"] == job["result"]["version"]
         dead = client.get("/v1/index/jobs/deadbeef0000", headers=AUTH).json()
         assert dead["state"] == "failed" and dead["error"]["code"] == "job_interrupted" and dead["finished_at"]
+        assert dead["progress"]["stage"] == "failed" and dead["progress"]["done"] == 3  # how it ended, where it was
         assert client.get("/v1/index/jobs/nope", headers=AUTH).status_code == 404
+    # a job's report names the index folder, never its server path
+    assert again["result"]["index_dir"] == tiny_root.name and str(tiny_root) not in json.dumps(again)

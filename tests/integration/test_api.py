@@ -107,3 +107,11 @@ def test_the_openapi_spec_says_what_the_service_does(client):
     assert spec["paths"]["/v1/documents"]["post"]["security"] == [{"HTTPBearer": []}]
     assert "413" in spec["paths"]["/v1/articles/check"]["post"]["responses"]
     assert "503" in spec["paths"]["/readyz"]["get"]["responses"]
+    # the limits the service enforces are in the schema: static ones, and this service's settings
+    schemas = spec["components"]["schemas"]
+    top_k = schemas["VerifyRequest"]["properties"]["top_k"]
+    assert top_k["minimum"] == 1 and top_k["maximum"] == client.app.state.settings.max_top_k
+    claims = schemas["BatchVerifyRequest"]["properties"]["claims"]
+    assert claims["minItems"] == 1 and claims["maxItems"] == client.app.state.settings.max_batch_claims
+    assert [branch["required"] for branch in schemas["ArticleCheckRequest"]["oneOf"]] == [["text"], ["html"]]
+    assert "each id once" in schemas["DocumentsRequest"]["properties"]["documents"]["description"]

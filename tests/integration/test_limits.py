@@ -69,3 +69,60 @@ def test_a_lone_surrogate_or_an_invisible_claim_is_invalid(client, claim):
     body = json.dumps({"claim": claim})  # ensure_ascii: the surrogate travels as \\ud800
     r = client.post("/v1/claims/verify", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+
+
+_REPORT = {
+    "source_format": "text",
+    "text": "NATO met in Brussels.",
+    "sentences": [],
+    "claims": [],
+    "summary": {"sentences": 1, "claims": 0, "verdicts": {}},
+    "took_ms": 12.5,
+}
+
+
+def _post(client, path: str, body: dict):
+    import json
+
+    # ensure_ascii (json.dumps' default): a lone surrogate travels as \\ud800, as a client would send it
+    return client.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        ("/v1/articles/check", {"text": "NATO met in Brussels.", "url": "http://x/\ud800"}, "url"),
+        ("/v1/articles/check", {"text": "NATO met in Brussels.", "published": "\udc00"}, "published"),
+        ("/v1/articles/claimreview", {**_REPORT, "url": "http://x/\ud800"}, "url"),
+        ("/v1/articles/claimreview", {**_REPORT, "title": "NATO \ud800"}, "title"),
+        ("/v1/articles/claimreview", {**_REPORT, "timings_ms": {"\ud800": 1.0}}, "timings_ms"),
+        ("/v1/claims/verify-batch", {"claims": ["NATO", "summit \ud800"]}, "claims"),
+        ("/v1/articles/claimreview", {**_REPORT, "took_ms": False}, "took_ms"),
+        ("/v1/claims/verify", {"claim": "NATO summit", "top_k": True}, "top_k"),
+    ],
+    ids=["article url", "article date", "report url", "report title", "report key", "batch", "bool ms", "bool top_k"],
+)
+def test_every_string_field_refuses_a_lone_surrogate_and_no_number_is_a_boolean(client, path, body, loc):
+    """One check for every request model: these were 500s (the check ran, then the answer could not be
+    written) or silently read false as 0.0."""
+    r = _post(client, path, body)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid_request" and r.json()["errors"][0]["loc"] == loc
+
+
+def test_a_report_without_bad_characters_still_gives_claimreview(client):
+    r = _post(client, "/v1/articles/claimreview", _REPORT)
+    assert r.status_code == 200 and r.json() == []
+
+
+@pytest.mark.parametrize("claim", ["NATO\u0000summit", "NATO\x1bsummit"])
+def test_a_claim_with_a_control_character_is_refused(client, claim):
+    r = client.post("/v1/claims/verify", json={"claim": claim})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+    assert "control character" in r.json()["error"]
+
+
+def test_an_article_with_a_control_character_is_checked_with_it_blanked(client):
+    r = client.post("/v1/articles/check", json={"text": "Die NATO traf sich\u000c in Brüssel.", "max_claims": 1})
+    assert r.status_code == 200, r.text
+    assert "\u000c" not in r.json()["text"]

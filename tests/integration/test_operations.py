@@ -67,3 +67,37 @@ def test_json_log_lines_name_the_request(capsys):
         root.handlers[:], _ = saved[0], root.setLevel(saved[1])
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert line["request_id"] == "req-42" and line["message"] == "checked 3 claims" and line["level"] == "warning"
+
+
+def test_an_unhandled_error_names_its_request_in_the_answer_and_the_log(settings_factory, tmp_path):
+    """A bug's 500 used to be answered by Starlette's outermost middleware, after the id was gone: the log line
+    read [-] and the answer had no X-Request-ID."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.logs import _RequestIdFilter
+
+    app = create_app(settings_factory(tmp_path / "none"))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    seen: list[tuple[str, str]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.getMessage(), record.request_id))
+
+    handler = Keep()
+    handler.addFilter(_RequestIdFilter())
+    logger = logging.getLogger("service.api.errors")
+    logger.addHandler(handler)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            r = c.get("/boom", headers={"X-Request-ID": "bug-7"})
+    finally:
+        logger.removeHandler(handler)
+    assert r.status_code == 500 and r.json()["code"] == "internal_error" and "Traceback" not in r.text
+    assert r.headers["x-request-id"] == "bug-7"
+    assert ("unhandled error on GET /boom", "bug-7") in seen

@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from service.verify.consistency import (
@@ -254,18 +252,20 @@ def test_language_is_guessed_when_missing():
     assert extract_numbers("NATO sends 1,000 troops to Lithuania.") == [1000.0]
 
 
-def test_thousand_checks_are_fast():
-    pairs = [
-        (
-            f"NATO will create {i} new units in Madrid on June 14, 2021, said Tikhanovskaya",
-            f"Die NATO will nach Angaben vom 14. Juni 2021 rund {i + 1} neue Verbände in Brüssel aufstellen.",
-        )
-        for i in range(1000)
-    ]
-    started = time.perf_counter()
-    for claim, evidence in pairs:  # every text is new, so the analysis cache does not help
-        check(claim, evidence, "en", "de")
-    assert time.perf_counter() - started < 2.0
+def test_each_text_is_analysed_once_per_batch():
+    """Speed guarded by a count, not a clock (bench/consistency.py has the time): evidence windows recur across
+    the claims of a batch, and each text's analysis (the regex passes) must run once, not once per pair."""
+    from service.verify.consistency import _analyse
+
+    claims = [f"NATO will create {i} new units in Madrid on June 14, 2021, said Tikhanovskaya" for i in range(50)]
+    windows = [f"Die NATO will am 14. Juni 2021 rund {i} neue Verbände in Brüssel aufstellen." for i in range(8)]
+    _analyse.cache_clear()
+    for claim in claims:
+        for window in windows:
+            check(claim, window, "en", "de")
+    info = _analyse.cache_info()
+    assert info.misses == len(claims) + len(windows)  # 400 checks, 58 analyses
+    assert info.hits == 2 * len(claims) * len(windows) - info.misses
 
 
 def test_an_inflected_adjective_form_is_looked_up_by_its_base_form():

@@ -21,8 +21,7 @@ from index.progress import ProgressTracker
 from service import index_ops
 from service.api.auth import AdminDep
 from service.api.deps import SettingsDep
-from service.errors import InvalidInputError, NotFoundError
-from service.lookup import encodable
+from service.errors import InvalidInputError, NotFoundError, hide_paths_in
 from service.schemas import DocumentsRequest, ErrorResponse, JobAccepted, JobInfo, RebuildRequest
 
 router = APIRouter(tags=["admin"], dependencies=[AdminDep])
@@ -106,10 +105,6 @@ def _document_problems(body: DocumentsRequest, max_chars: int) -> list[dict[str,
         elif doc_id in seen:
             problems.append({"loc": f"documents.{n}.id", "message": f"duplicate id {doc_id!r} in this request"})
         seen.add(doc_id)
-        for field in ("id", "text", "title", "url", "language", "published", "source"):
-            value = getattr(doc, field)
-            if isinstance(value, str) and not encodable(value):
-                problems.append({"loc": f"documents.{n}.{field}", "message": "invalid character (a lone surrogate)"})
         if not doc.text.strip():
             problems.append({"loc": f"documents.{n}.text", "message": "empty or only white space"})
         elif len(doc.text) > max_chars:
@@ -146,4 +141,5 @@ async def job_status(request: Request, job_id: str) -> JobInfo:
     info = request.app.state.jobs.info(job_id)
     if info is None:
         raise NotFoundError(f"no job {job_id!r}")
-    return info
+    # a report or error names the index folder; an answer says its name, never where the server keeps it
+    return JobInfo.model_validate(hide_paths_in(info.model_dump(mode="json"), request.app.state.settings.index_dir))

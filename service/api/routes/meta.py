@@ -52,6 +52,7 @@ async def index_info(request: Request) -> IndexInfo:
             loaded=False,
             index_dir=settings.index_dir.name,
             error=hide_paths(error, settings.index_dir) if error else None,
+            refused_versions={v: hide_paths(r, settings.index_dir) for v, r in request.app.state.index_refused.items()},
         )
     info = lookup.info()
     info.index_dir = settings.index_dir.name
