@@ -151,6 +151,8 @@ def to_verified(rank: int, item: ScoredCandidate) -> VerifiedEvidence:
             "bm25_rank": cand.bm25_rank,
             "bm25_score": None if cand.bm25_score is None else round(cand.bm25_score, 4),
             "fused": round(cand.fused_score, 6),
+            "relevance": round(item.relevance, 4),
+            "sentence_cosine": item.window_cosine,
         },
     )
 
@@ -163,6 +165,7 @@ STAGES = {
     "bm25": "bm25",
     "fuse": "fuse",
     "windows": "windows",
+    "relevance": "relevance",
     "stance": "stance",
     "judge": "judge",
     "rerank": "rerank",

@@ -95,6 +95,7 @@ def build_verify_pipeline(
     from service.verify.claims import ClaimBatch, LockedEmbedder
     from service.verify.evidence import PassageJudge
     from service.verify.fuse import RankFusion
+    from service.verify.relevance import WindowRelevance
     from service.verify.rerank import EvidenceRanker
     from service.verify.retrieve import DenseRetriever, LexicalRetriever
     from service.verify.stance import WindowStance, shared_scorer
@@ -110,13 +111,16 @@ def build_verify_pipeline(
         embedder = embedder_factory("documents", prefix)
     else:
         embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
-    pipe.add_component("embedder", LockedEmbedder(embedder, model_lock(model_path)))
+    locked = LockedEmbedder(embedder, model_lock(model_path))
+    pipe.add_component("embedder", locked)
     pipe.add_component("dense", DenseRetriever(store, depth=settings.retrieval_depth))
     pipe.add_component("bm25", LexicalRetriever(store, depth=settings.retrieval_depth))
     pipe.add_component("fuse", RankFusion(store, candidates=settings.verify_candidates))
     pipe.add_component("windows", SentenceWindows(max_sentences=settings.window_sentences))
-    pipe.add_component("stance", WindowStance(shared_scorer(settings)))
     params = VerdictParams.load()
+    # the windows are embedded by the claims' embedder (e5's symmetric "query: " prefix on both sides)
+    pipe.add_component("relevance", WindowRelevance(locked, params, settings.relevance_cache_size))
+    pipe.add_component("stance", WindowStance(shared_scorer(settings)))
     pipe.add_component("judge", PassageJudge(params))
     pipe.add_component("rerank", EvidenceRanker())
     pipe.add_component("verdict", VerdictAggregator(params))
@@ -128,8 +132,15 @@ def build_verify_pipeline(
     pipe.connect("bm25.hits", "fuse.lexical")
     pipe.connect("dense.embeddings", "fuse.embeddings")
     pipe.connect("fuse.candidates", "windows.candidates")
+    pipe.connect("embedder.documents", "relevance.claims")
+    pipe.connect("claims.languages", "relevance.languages")
+    pipe.connect("fuse.candidates", "relevance.candidates")
+    pipe.connect("windows.windows", "relevance.windows")
     pipe.connect("claims.claims", "stance.claims")
     pipe.connect("windows.windows", "stance.windows")
+    pipe.connect("relevance.relevance", "stance.relevance")
+    pipe.connect("relevance.relevance", "judge.relevance")
+    pipe.connect("relevance.cosines", "judge.cosines")
     pipe.connect("claims.claims", "judge.claims")
     pipe.connect("claims.languages", "judge.languages")
     pipe.connect("fuse.candidates", "judge.candidates")

@@ -146,7 +146,10 @@ class VerifiedEvidence(Evidence):
     sentence: CitedSentence
     consistency: Consistency
     retrieval: dict[str, float | int | None] = Field(
-        default_factory=dict, description="dense_rank, bm25_rank, bm25_score and fused score of the passage."
+        default_factory=dict,
+        description="dense_rank, bm25_rank, bm25_score and fused score of the passage; relevance (0 to 1: how "
+        "much its most relevant sentence is about the claim) and sentence_cosine (the cited sentence's cosine "
+        "with the claim).",
     )
 
 

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     query_prefix: str = Field("query: ", description="Text put before a claim when it is embedded (e5 convention).")
     passage_prefix: str = Field("passage: ", description="Text put before a passage when it is embedded.")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Passages embedded per model call.")
+    relevance_cache_size: int = Field(
+        20_000,
+        ge=0,
+        le=10_000_000,
+        description="Sentence-window vectors kept for the relevance step (1.5 KiB each; 0: no cache).",
+    )
     stance_model: str = Field(
         DEFAULT_STANCE_MODEL,
         description="Stance (NLI) model: the bundled default, or any sentence-transformers CrossEncoder name or path.",

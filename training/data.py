@@ -183,6 +183,12 @@ def source_part(source: str) -> str:
         ("healthver", "healthver"),
         ("sick", "sick"),
         ("fever-adv", "fever-adv"),
+        ("unrelated", "unrelated"),
+        ("fnc1", "fnc1"),
+        ("arc", "arc"),
+        ("lingnli", "lingnli"),
+        ("taxinli", "taxinli"),
+        ("covidfact", "covidfact"),
     ):
         if source.startswith(prefix):
             return part
@@ -222,7 +228,8 @@ def calibration_set(root: Path, per_source: int = 1000, seed: int = 13) -> list[
     return rng.sample(vit, min(per_source, len(vit))) + rng.sample(xn, min(per_source, len(xn)))
 
 
-MIX_VERSIONS = ("v1", "v2")
+MIX_VERSIONS = ("v1", "v2", "v3")
+V3_REPLAY = 0.3  # the share of v2's parts that v3 keeps, so a stage sees the new parts without forgetting
 
 
 def _xnli_part(root: Path, rng: random.Random, version: str) -> list[Pair]:
@@ -248,12 +255,13 @@ def train_mix(root: Path, seed: int = 13, version: str = "v1") -> tuple[list[Pai
     XNLI test rows are used in several language pairings (see _xnli_part), so the model learns
     to compare a premise and a hypothesis across languages. v1 is the mix of stages 1 and 2
     (SNLI and SICK sampled); v2 takes every XNLI language and all of SNLI, its counterfactuals
-    and SICK, for a CPU run fast enough (bf16) to see more than 100k pairs.
+    and SICK, for a CPU run fast enough (bf16) to see more than 100k pairs. v3 keeps a share of v2 and
+    adds the fact-checking pairs of :mod:`training.extra` (unrelated text as neutral, headline stance).
     """
     if version not in MIX_VERSIONS:
         raise ValueError(f"unknown mix version {version!r}; choose one of {', '.join(MIX_VERSIONS)}")
     rng = random.Random(seed)
-    xnli = _xnli_part(root, rng, version)
+    xnli = _xnli_part(root, rng, "v2" if version == "v3" else version)
     snli, sick = snli_pairs(root), sick_pairs(root)
     parts = {
         "xnli": xnli,
@@ -265,8 +273,15 @@ def train_mix(root: Path, seed: int = 13, version: str = "v1") -> tuple[list[Pai
         "sick": rng.sample(sick, 4000) if version == "v1" else sick,
         "fever-adv": fever_other(root),
     }
+    if version == "v3":
+        from training.extra import fnc1_pairs, v3_parts
+
+        parts = {name: rng.sample(pairs, int(len(pairs) * V3_REPLAY)) for name, pairs in parts.items()}
+        parts.update(v3_parts(root, rng))
     held_out = {(p.premise, p.hypothesis) for pairs in eval_sets(root).values() for p in pairs}
     held_out |= {(p.premise, p.hypothesis) for p in calibration_set(root)}
+    if version == "v3":  # FNC-1's competition test is the held-out news evaluation
+        held_out |= {(p.premise, p.hypothesis) for p in fnc1_pairs(root.parent / "nli-extra", "test")}
     mix: list[Pair] = []
     counts: dict[str, int] = {}
     for name, pairs in parts.items():

@@ -136,9 +136,18 @@ def check_with_given_evidence(
             [Candidate(store.passage(p), c, 1.0 / (RRF_K + r), r) for r, (p, c) in enumerate(ranked, start=1)]
         )
     windows = pipe.get_component("windows").run(candidates=candidates)["windows"]
-    probs = pipe.get_component("stance").run(claims=texts, windows=windows)["probs"]
+    relevant = pipe.get_component("relevance").run(
+        claims=embedded, languages=first["languages"], candidates=candidates, windows=windows
+    )
+    probs = pipe.get_component("stance").run(claims=texts, windows=windows, relevance=relevant["relevance"])["probs"]
     scored = pipe.get_component("judge").run(
-        claims=texts, languages=first["languages"], candidates=candidates, windows=windows, probs=probs
+        claims=texts,
+        languages=first["languages"],
+        candidates=candidates,
+        windows=windows,
+        probs=probs,
+        relevance=relevant["relevance"],
+        cosines=relevant["cosines"],
     )["scored"]
     judged = pipe.get_component("rerank").run(scored=scored)["evidence"]
     return pipe.get_component("verdict").run(evidence=judged)["verdicts"], judged

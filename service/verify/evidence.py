@@ -69,6 +69,16 @@ def adjust_window(
     return e, n, c
 
 
+# below this, neither side of a passage settles the claim, and its most relevant sentence is cited
+CITE_DECISIVE = 0.2
+
+
+def gate(probs: tuple[float, float, float], relevance: float) -> tuple[float, float, float]:
+    """A window's stance given how much it is about the claim: what is not about it is neutral."""
+    e, n, c = probs
+    return e * relevance, n + (1.0 - relevance) * (e + c), c * relevance
+
+
 def judge_passages(
     claim: str,
     language: str | None,
@@ -76,16 +86,25 @@ def judge_passages(
     windows: list[Window],
     probs: np.ndarray,
     params: VerdictParams,
+    relevance: np.ndarray | None = None,
+    cosines: np.ndarray | None = None,
 ) -> list[ScoredCandidate]:
-    """One :class:`ScoredCandidate` per candidate that has a window."""
+    """One :class:`ScoredCandidate` per candidate that has a window.
+
+    ``relevance`` (per window, 0 to 1; default all 1) scales each window's entailment and contradiction
+    after the corrections, so a sentence not about the claim neither decides nor is cited."""
+    if relevance is None:
+        relevance = np.ones(len(windows), np.float32)
     single_c: dict[tuple[int, int], float] = {}
     for w, p in zip(windows, probs, strict=True):
         if w.sentences == 1:
             single_c[(w.candidate, w.start)] = float(p[2])
     best_e: dict[int, tuple[tuple[float, float, float], Window, object]] = {}
     best_c: dict[int, tuple[tuple[float, float, float], Window, object]] = {}
+    best_r: dict[int, tuple[float, int]] = {}  # the passage's most relevant window: (relevance, window index)
+    judged: list[tuple[tuple[float, float, float], object]] = []  # each window's gated stance and consistency
     counts: dict[int, int] = {}
-    for w, p in zip(windows, probs, strict=True):
+    for j, (w, p) in enumerate(zip(windows, probs, strict=True)):
         counts[w.candidate] = counts.get(w.candidate, 0) + 1
         cand_lang = candidates[w.candidate].passage.meta.get("language")
         cons = check(claim, w.text, language, cand_lang)
@@ -93,7 +112,10 @@ def judge_passages(
         if w.sentences > 1:  # a pair is capped by the contradiction of its own sentences
             parts = [v for (ci, start), v in single_c.items() if ci == w.candidate and w.start <= start < w.end]
             cap = max(parts) if parts else None
-        adj = adjust_window(w, p, cap, cons, params)
+        adj = gate(adjust_window(w, p, cap, cons, params), float(relevance[j]))
+        judged.append((adj, cons))
+        if w.candidate not in best_r or relevance[j] > best_r[w.candidate][0]:
+            best_r[w.candidate] = (float(relevance[j]), j)
         if w.candidate not in best_e or adj[0] > best_e[w.candidate][0][0]:
             best_e[w.candidate] = (adj, w, cons)
         if w.candidate not in best_c or adj[2] > best_c[w.candidate][0][2]:
@@ -104,6 +126,12 @@ def judge_passages(
             continue
         sup, ref = best_e[i], best_c[i]
         cited = sup if sup[0][0] >= ref[0][2] else ref
+        top_relevance, top_window = best_r[i]
+        if max(sup[0][0], ref[0][2]) < CITE_DECISIVE:
+            # nothing in the passage settles the claim: cite the sentence most about it, not the
+            # least neutral of the sentences about something else
+            cited = (judged[top_window][0], windows[top_window], judged[top_window][1])
+        cited_index = windows.index(cited[1])
         out.append(
             ScoredCandidate(
                 cand,
@@ -119,6 +147,11 @@ def judge_passages(
                     "support_consistency": sup[2],
                     "refute_consistency": ref[2],
                 },
+                relevance=top_relevance,
+                # 0: the window was not embedded, its passage being about something else
+                window_cosine=None
+                if cosines is None or not cosines[cited_index]
+                else round(float(cosines[cited_index]), 6),
             )
         )
     return out
@@ -143,11 +176,17 @@ class PassageJudge:
         candidates: list[list[Candidate]],
         windows: list[list[Window]],
         probs: list[np.ndarray],
+        relevance: list[np.ndarray] | None = None,
+        cosines: list[np.ndarray] | None = None,
     ) -> dict:
         started = time.perf_counter()
         self.warm_up()
+        rels = relevance or [None] * len(claims)
+        coss = cosines or [None] * len(claims)
         out = [
-            judge_passages(claim, lang, cands, ws, p, self.params)
-            for claim, lang, cands, ws, p in zip(claims, languages, candidates, windows, probs, strict=True)
+            judge_passages(claim, lang, cands, ws, p, self.params, rel, cos)
+            for claim, lang, cands, ws, p, rel, cos in zip(
+                claims, languages, candidates, windows, probs, rels, coss, strict=True
+            )
         ]
         return {"scored": out, "ms": (time.perf_counter() - started) * 1000}

@@ -44,14 +44,22 @@ class WindowStance:
         self.scorer.warm_up()
 
     @component.output_types(probs=list[np.ndarray], pairs=int, ms=float)
-    def run(self, claims: list[str], windows: list[list[Window]]) -> dict:
-        """Per claim, an array (windows, 3) of entailment, neutral, contradiction probabilities."""
+    def run(self, claims: list[str], windows: list[list[Window]], relevance: list[np.ndarray] | None = None) -> dict:
+        """Per claim, an array (windows, 3) of entailment, neutral, contradiction probabilities.
+
+        A window whose ``relevance`` is 0 (not about the claim) is neutral without asking the model:
+        its stance could not count, so its pair is saved."""
         started = time.perf_counter()
-        premises = [w.text for ws in windows for w in ws]
-        hypotheses = [claim for claim, ws in zip(claims, windows, strict=True) for _ in ws]
-        probs = self.scorer.probabilities(premises, hypotheses) if premises else np.zeros((0, 3), np.float32)
-        out, row = [], 0
-        for ws in windows:
-            out.append(np.asarray(probs[row : row + len(ws)], dtype=np.float32).reshape(len(ws), 3))
-            row += len(ws)
-        return {"probs": out, "pairs": len(premises), "ms": (time.perf_counter() - started) * 1000}
+        rels = relevance or [np.ones(len(ws), np.float32) for ws in windows]
+        asked = [
+            (c, j, w.text, claim)
+            for c, (claim, ws, rel) in enumerate(zip(claims, windows, rels, strict=True))
+            for j, w in enumerate(ws)
+            if rel[j] > 0
+        ]
+        out = [np.tile(np.array([0.0, 1.0, 0.0], np.float32), (len(ws), 1)) for ws in windows]
+        if asked:
+            probs = self.scorer.probabilities([a[2] for a in asked], [a[3] for a in asked])
+            for (c, j, _, _), p in zip(asked, np.asarray(probs, dtype=np.float32), strict=True):
+                out[c][j] = p
+        return {"probs": out, "pairs": len(asked), "ms": (time.perf_counter() - started) * 1000}

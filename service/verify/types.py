@@ -55,3 +55,6 @@ class ScoredCandidate:
     max_contradiction: float = 0.0
     # each side's window and its consistency: support_window, refute_window, support_consistency, refute_consistency
     extra: dict = field(default_factory=dict)
+    # how much the passage is about the claim: its most relevant window's relevance, 0 to 1
+    relevance: float = 1.0
+    window_cosine: float | None = None  # the cited window's cosine with the claim

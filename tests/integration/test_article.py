@@ -156,9 +156,11 @@ def test_an_article_without_checkable_sentences_is_an_empty_report(article_check
 
 
 def test_the_batch_gives_the_verdicts_of_one_by_one_checks(euro_report, sample_lookup):
+    from tests.integration.test_batching import assert_same_answer
+
     for claim in euro_report.claims:
         alone = sample_lookup.verify(claim.text, language="en")
-        assert (alone.verdict, alone.confidence) == (claim.result.verdict, claim.result.confidence), claim.text
+        assert_same_answer(claim.result.model_dump(mode="json"), alone.model_dump(mode="json"))
 
 
 # -- the API ----------------------------------------------------------------------------------------------------

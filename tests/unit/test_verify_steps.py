@@ -98,16 +98,17 @@ def test_judge_cites_the_decisive_window_and_keeps_both_sides():
     assert item.windows_scored == 5
 
 
-def scored(doc: str, e: float, c: float, cos: float = 0.9, sup=None, ref=None) -> ScoredCandidate:
-    item = ScoredCandidate(passage(doc, cos=cos), Window(0, "x", 0, 1, 1), (e, 1 - e - c, c))
-    item.max_entailment, item.max_contradiction = e, c
+def scored(
+    doc: str, e: float, c: float, cos: float = 0.9, sup=None, ref=None, relevance: float = 1.0
+) -> ScoredCandidate:
+    """A judged passage as PassageJudge makes it: its scores already scaled by its relevance."""
+    item = ScoredCandidate(passage(doc, cos=cos), Window(0, "x", 0, 1, 1), (e, 1 - e - c, c), relevance=relevance)
+    item.max_entailment, item.max_contradiction = e * relevance, c * relevance
     item.extra = {"support_consistency": sup, "refute_consistency": ref}
     return item
 
 
-P = VerdictParams(
-    support_threshold=0.5, refute_threshold=0.5, conflict_threshold=0.7, relevance_low=0.8, relevance_high=0.85
-)
+P = VerdictParams(support_threshold=0.5, refute_threshold=0.5, conflict_threshold=0.7)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +120,7 @@ P = VerdictParams(
         ([scored("a", 0.9, 0.85)], "SUPPORTED"),  # one document both ways is no conflict between sources
         ([scored("a", 0.1, 0.1), scored("b", 0.2, 0.1)], "NOT_ENOUGH_INFO"),
         ([], "NOT_ENOUGH_INFO"),
-        ([scored("a", 0.9, 0.05, cos=0.78)], "NOT_ENOUGH_INFO"),  # not about the claim
+        ([scored("a", 0.9, 0.05, relevance=0.0)], "NOT_ENOUGH_INFO"),  # not about the claim
     ],
 )
 def test_verdict_rule(items, verdict):
@@ -128,7 +129,7 @@ def test_verdict_rule(items, verdict):
 
 def test_the_verdict_rests_on_the_strongest_relevant_passage_and_is_calibrated():
     params = VerdictParams(**{**P.__dict__, "calibration": {"REFUTED": (2.0, -1.0)}})
-    half_relevant = scored("b", 0.05, 0.9, cos=0.825)  # halfway up the relevance ramp: counts 0.5
+    half_relevant = scored("b", 0.05, 0.9, relevance=0.5)  # halfway up the relevance ramp: counts 0.5
     result = decide([scored("a", 0.1, 0.6), half_relevant], params)
     assert result.verdict == "REFUTED" and result.deciding == pytest.approx(0.6)
     assert result.refute_passage == "a#1" and result.support_passage == "a#1"

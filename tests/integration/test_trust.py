@@ -1,0 +1,131 @@
+"""Verdicts a fact-checker can trust (issue 24): the first evidence card is about the claim, text that is
+not about the claim is neutral, cross-lingual evidence counts, and floors on the frozen cross-lingual set
+(tests/data/xling, never tuned on). Real models, real indexes."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+XLING_CLAIMS = [json.loads(line) for line in (DATA / "xling" / "claims.jsonl").open(encoding="utf-8")]
+XLING_CORPUS = [json.loads(line) for line in (DATA / "xling" / "corpus.jsonl").open(encoding="utf-8")]
+GOLD = [json.loads(line) for line in (DATA / "gold_claims.jsonl").open(encoding="utf-8")]
+BELARUS = ("belarus", "weißruss", "bélarus")
+# measured with bench/trust.py on the shipped weights (the README has the figures), less a margin
+XLING_FLOOR, XLING_CROSS_FLOOR = 0.37, 0.25
+
+
+@pytest.fixture(scope="session")
+def xling_lookup(tmp_path_factory, settings_factory, backbone_path):
+    from index.build import build_index
+    from service.lookup import ClaimLookup
+    from service.pipelines import build_config
+
+    index_dir = tmp_path_factory.mktemp("xling") / "index"
+    build_index(DATA / "xling" / "corpus.jsonl", index_dir, build_config(settings_factory(index_dir)))
+    return ClaimLookup.open(settings_factory(index_dir))
+
+
+@pytest.fixture(scope="session")
+def xling_results(xling_lookup):
+    results = []
+    for start in range(0, len(XLING_CLAIMS), 32):
+        batch = XLING_CLAIMS[start : start + 32]
+        results += xling_lookup.verify_batch([r["claim"] for r in batch], 5).results
+    return results
+
+
+@pytest.mark.parametrize(
+    ("claim", "index", "language"),
+    [
+        ("Belarusian access to NATO HQ restricted", "sample", None),
+        ("Die NATO beschränkt den Zugang weißrussischer Vertreter zu ihrem Hauptquartier.", "sample", None),
+        ("Belarusian access to NATO HQ restricted", "german", "de"),  # only German evidence to find
+        ("L'OTAN restreint l'accès des représentants bélarusses à son siège", "german", "de"),
+    ],
+    ids=["en", "de", "en claim, de evidence", "fr claim, de evidence"],
+)
+def test_the_first_card_is_about_the_claim(sample_lookup, german_index, settings_factory, claim, index, language):
+    """People read the first card first: it must be a passage about the claim (the issue's seed case had a
+    passage on Russian troop formations first), in any language pair."""
+    from service.lookup import ClaimLookup
+
+    lookup = sample_lookup if index == "sample" else ClaimLookup.open(settings_factory(german_index))
+    first = lookup.verify(claim).evidence[0]
+    assert first.retrieval["relevance"] >= 0.5, first
+    assert any(word in first.sentence.text.lower() for word in BELARUS), first.sentence.text
+    assert language is None or first.language == language
+
+
+def test_unrelated_sentences_are_read_as_neutral(sample_lookup):
+    """A claim against sentences of other topics, in mixed languages: the stance model alone calls about one
+    in ten a support or a refutation; after the relevance gate almost none is."""
+    from bench.trust import sentences_of, unrelated_pairs
+
+    rng = random.Random(11)
+    claims = rng.sample(GOLD, 15)
+    sentences = sentences_of(XLING_CORPUS)
+    rng.shuffle(sentences)
+    out = unrelated_pairs(sample_lookup, claims, sentences[: 15 * 8])
+    assert out["pairs"] == 120
+    assert out["neutral_after_gate"] >= 0.95, out
+    assert out["neutral_after_gate"] > out["raw_neutral"]  # the gate, not the model, makes them neutral
+
+
+def test_relevance_puts_every_language_pair_on_one_scale():
+    """A cross-lingual cosine that sits as far above unrelated text as a same-language one counts the same."""
+    from service.verify.relevance import window_relevance
+    from service.verify.verdict import VerdictParams
+
+    params = VerdictParams.load()
+    same_unrelated, same_deciding = params.cosine_scale["en-en"]
+    cross_unrelated, cross_deciding = params.cosine_scale["en-de"]
+    assert cross_deciding < same_deciding  # across languages the same meaning lands lower
+    assert window_relevance(same_deciding, "en", "en", params) == 1.0
+    assert window_relevance(cross_deciding, "en", "de", params) == 1.0
+    assert window_relevance(same_unrelated, "en", "en", params) == 0.0
+    assert window_relevance(cross_unrelated, "en", "de", params) == 0.0
+    assert window_relevance(0.80, "es", "de", params) == window_relevance(0.80, "es", "fr", params)  # "cross"
+
+
+def test_the_frozen_cross_lingual_set_holds_its_floor(xling_results):
+    """Floors on claims nothing was tuned on (bench/trust.py has the full figures): below them, a change
+    made verdicts worse where users are."""
+    correct = [r.verdict == row["label"] for r, row in zip(xling_results, XLING_CLAIMS, strict=True)]
+    cross = [
+        ok
+        for ok, row in zip(correct, XLING_CLAIMS, strict=True)
+        if row.get("evidence_language") not in (None, row["language"])
+    ]
+    accuracy, cross_accuracy = sum(correct) / len(correct), sum(cross) / len(cross)
+    print(f"frozen set accuracy {accuracy:.3f}, cross-lingual {cross_accuracy:.3f} ({len(cross)} claims)")
+    assert len(cross) >= 57  # at least half of the claims
+    assert accuracy >= XLING_FLOOR and cross_accuracy >= XLING_CROSS_FLOOR
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the stance model (v3 soup) reads 'die NATO im Mai 2021 den Zugang belarussischer Vertreter beschränkt "
+    "hat' as contradicting the present-tense restatement (0.67 against the other passage's support 0.63); the "
+    "previous weights passed it by 0.66 to 0.56. Tense and voice pairs are issue 24's next training stage",
+)
+def test_seed_german_restatement_is_supported(sample_lookup):
+    """The issue's seed case: the model used to read its own present-tense paraphrase as a contradiction."""
+    result = sample_lookup.verify("Die NATO beschränkt den Zugang weißrussischer Vertreter zu ihrem Hauptquartier.")
+    assert result.verdict == "SUPPORTED"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the stance model reads 'form about 20 new units' as entailing 'disband about 20 units' (numbers and "
+    "places agree, the verb is the opposite); needs the lexical-contradiction pairs of issue 24's stance model v3",
+)
+def test_seed_disband_is_refuted(sample_lookup):
+    result = sample_lookup.verify("Russia announced it would disband about 20 units in its Western Military District")
+    assert result.verdict == "REFUTED"
