@@ -99,10 +99,11 @@ def judge_passages(
     for w, p in zip(windows, probs, strict=True):
         if w.sentences == 1:
             single_c[(w.candidate, w.start)] = float(p[2])
-    best_e: dict[int, tuple[tuple[float, float, float], Window, object]] = {}
-    best_c: dict[int, tuple[tuple[float, float, float], Window, object]] = {}
+    # per passage: (gated stance, window index, consistency) of its strongest support and refutation
+    best_e: dict[int, tuple[tuple[float, float, float], int, object]] = {}
+    best_c: dict[int, tuple[tuple[float, float, float], int, object]] = {}
     best_r: dict[int, tuple[float, int]] = {}  # the passage's most relevant window: (relevance, window index)
-    judged: list[tuple[tuple[float, float, float], object]] = []  # each window's gated stance and consistency
+    judged: list[tuple[tuple[float, float, float], int, object]] = []  # every window's, in the same shape
     counts: dict[int, int] = {}
     for j, (w, p) in enumerate(zip(windows, probs, strict=True)):
         counts[w.candidate] = counts.get(w.candidate, 0) + 1
@@ -113,13 +114,13 @@ def judge_passages(
             parts = [v for (ci, start), v in single_c.items() if ci == w.candidate and w.start <= start < w.end]
             cap = max(parts) if parts else None
         adj = gate(adjust_window(w, p, cap, cons, params), float(relevance[j]))
-        judged.append((adj, cons))
+        judged.append((adj, j, cons))
         if w.candidate not in best_r or relevance[j] > best_r[w.candidate][0]:
             best_r[w.candidate] = (float(relevance[j]), j)
         if w.candidate not in best_e or adj[0] > best_e[w.candidate][0][0]:
-            best_e[w.candidate] = (adj, w, cons)
+            best_e[w.candidate] = judged[j]
         if w.candidate not in best_c or adj[2] > best_c[w.candidate][0][2]:
-            best_c[w.candidate] = (adj, w, cons)
+            best_c[w.candidate] = judged[j]
     out = []
     for i, cand in enumerate(candidates):
         if i not in best_e:  # a passage with no text: nothing to judge
@@ -130,28 +131,25 @@ def judge_passages(
         if max(sup[0][0], ref[0][2]) < CITE_DECISIVE:
             # nothing in the passage settles the claim: cite the sentence most about it, not the
             # least neutral of the sentences about something else
-            cited = (judged[top_window][0], windows[top_window], judged[top_window][1])
-        cited_index = windows.index(cited[1])
+            cited = judged[top_window]
+        cosine = np.nan if cosines is None else float(cosines[cited[1]])
         out.append(
             ScoredCandidate(
                 cand,
-                cited[1],
+                windows[cited[1]],
                 cited[0],
                 consistency=cited[2],
                 windows_scored=counts[i],
                 max_entailment=sup[0][0],
                 max_contradiction=ref[0][2],
                 extra={
-                    "support_window": sup[1],
-                    "refute_window": ref[1],
+                    "support_window": windows[sup[1]],
+                    "refute_window": windows[ref[1]],
                     "support_consistency": sup[2],
                     "refute_consistency": ref[2],
                 },
                 relevance=top_relevance,
-                # 0: the window was not embedded, its passage being about something else
-                window_cosine=None
-                if cosines is None or not cosines[cited_index]
-                else round(float(cosines[cited_index]), 6),
+                window_cosine=None if np.isnan(cosine) else round(cosine, 6),  # NaN: not embedded
             )
         )
     return out

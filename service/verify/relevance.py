@@ -132,7 +132,8 @@ class WindowRelevance:
         if self.params is None:
             self.params = VerdictParams.load()
 
-    def _vectors(self, texts: list[str]) -> np.ndarray:
+    def _vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Each distinct text's vector, from the cache or embedded in one call."""
         found = {t: v for t in dict.fromkeys(texts) if (v := self.cache.get(t)) is not None}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
@@ -140,10 +141,9 @@ class WindowRelevance:
             # the texts they are batched with, and a claim checked alone must get the answer it gets in a batch
             docs = self.embedder.run(documents=[Document(content=t) for t in missing])["documents"]
             for text, doc in zip(missing, docs, strict=True):
-                vector = np.asarray(doc.embedding, dtype=np.float32)
-                found[text] = vector
-                self.cache.put(text, vector)
-        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+                found[text] = np.asarray(doc.embedding, dtype=np.float32)
+                self.cache.put(text, found[text])
+        return found
 
     @component.output_types(cosines=list[np.ndarray], relevance=list[np.ndarray], ms=float)
     def run(
@@ -160,16 +160,18 @@ class WindowRelevance:
             [passage_relevance(c.dense_score, lang, c.passage.meta.get("language"), self.params) for c in cands]
             for lang, cands in zip(languages, candidates, strict=True)
         ]
-        needed = [w.text for ws, rel in zip(windows, around, strict=True) for w in ws if rel[w.candidate] > 0]
-        vectors = dict(zip(needed, self._vectors(needed), strict=True))
+        vectors = self._vectors(
+            [w.text for ws, rel in zip(windows, around, strict=True) for w in ws if rel[w.candidate]]
+        )
         cosines, relevance = [], []
         for claim, language, cands, ws, rel in zip(claims, languages, candidates, windows, around, strict=True):
             query = np.asarray(claim.embedding, dtype=np.float32)
-            cos = np.array([float(vectors[w.text] @ query) if rel[w.candidate] > 0 else 0.0 for w in ws])
+            # NaN: not embedded, its passage being about something else (relevance 0)
+            cos = np.array([float(vectors[w.text] @ query) if rel[w.candidate] else np.nan for w in ws])
             scores = [
                 rel[w.candidate]
-                * window_relevance(float(c), language, cands[w.candidate].passage.meta.get("language"), self.params)
-                if rel[w.candidate] > 0
+                * window_relevance(c, language, cands[w.candidate].passage.meta.get("language"), self.params)
+                if rel[w.candidate]
                 else 0.0
                 for c, w in zip(cos, ws, strict=True)
             ]
