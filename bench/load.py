@@ -41,10 +41,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(index_dir: Path, workers: int, window_ms: float) -> tuple[subprocess.Popen, str]:
+def start(index_dir: Path, workers: int, window_ms: float, stance_cache: int = 0) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {
         **os.environ,
+        "FACTCHECK_STANCE_CACHE_SIZE": str(stance_cache),
         "FACTCHECK_ADMIN_TOKEN": ADMIN,
         "FACTCHECK_INDEX_WATCH_SECONDS": "1",
         "FACTCHECK_BATCH_WINDOW_MS": str(window_ms),
@@ -95,11 +96,18 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--windows", type=float, nargs="+", default=[0, 2], help="batch windows in ms (0: no batching)")
     ap.add_argument("--requests", type=int, default=32, help="requests per concurrency level")
+    ap.add_argument(
+        "--stance-cache",
+        type=int,
+        default=0,
+        help="the service's FACTCHECK_STANCE_CACHE_SIZE. Default 0: the levels send the same claims again, and "
+        "a cache would answer those repeats without the model (the service's own default is 100000)",
+    )
     args = ap.parse_args()
     from bench.common import cpu_kind
     from service.stance.hardware import choose_runtime
 
-    print(f"CPU: {cpu_kind()}; stance runtime {choose_runtime()}\n")
+    print(f"CPU: {cpu_kind()}; stance runtime {choose_runtime()}; stance cache {args.stance_cache}\n")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"
@@ -110,7 +118,7 @@ def main() -> None:
             env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )  # fmt: skip
         for workers, window in [(w, b) for w in args.workers for b in args.windows]:
-            proc, url = start(index_dir, workers, window)
+            proc, url = start(index_dir, workers, window, args.stance_cache)
             try:
                 for concurrency in (1, 4, 16):
                     rows.append([workers, window, concurrency, "", *level(url, concurrency, args.requests)])

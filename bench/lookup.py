@@ -101,13 +101,9 @@ def synthetic_index(settings, sample_index: Path, n: int, target: Path) -> Path:
     real = FaissDocumentStore.load(sample_index)
     base = real.filter_documents()
     vectors = np.stack([real.passage_vector(d.id) for d in base])
+    sentences = real.sentence_vectors([d.id for d in base])  # none in a version built without them
     store = FaissDocumentStore(real.embedding_dim)
-    store.write_documents(
-        [
-            Document(id=d.id, content=d.content, meta=d.meta, embedding=v.tolist())
-            for d, v in zip(base, vectors, strict=True)
-        ]
-    )
+    store.add_passages(base, vectors, [sentences.get(d.id) for d in base] if sentences else None)
     rng = np.random.default_rng(0)
     batch = 10_000
     made = len(base)
@@ -117,15 +113,10 @@ def synthetic_index(settings, sample_index: Path, n: int, target: Path) -> Path:
         noisy = vectors[idx] + rng.normal(0, 0.05, size=(k, vectors.shape[1])).astype(np.float32)
         noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
         docs = [
-            Document(
-                id=f"syn{made + i}#0",
-                content=base[j].content,
-                meta={**base[j].meta, "doc_id": f"syn{made + i}"},
-                embedding=v.tolist(),
-            )
-            for i, (j, v) in enumerate(zip(idx.tolist(), noisy, strict=True))
+            Document(id=f"syn{made + i}#0", content=base[j].content, meta={**base[j].meta, "doc_id": f"syn{made + i}"})
+            for i, j in enumerate(idx.tolist())
         ]
-        store.write_documents(docs)
+        store.add_passages(docs, noisy, [sentences.get(base[j].id) for j in idx.tolist()] if sentences else None)
         made += k
     store.sources = dict(real.sources)
     manifest = real.manifest.model_copy()

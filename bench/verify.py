@@ -16,7 +16,15 @@
    Climate-FEVER and the gold set together, each weighing the same (five folds by line for the
    gold set), since either alone is far from the other's domain.
 4. Speed on the sample corpus and on a 100k-passage synthetic index: one claim (top_k 5) p50/p95,
-   and batches of claims against the same claims checked one by one.
+   and batches of claims against the same claims checked one by one, with the pairs per claim the stance
+   model scores; in one run, the pipeline before issue 25 (every relevant window embedded per claim and
+   scored), with only the ``stance_max_windows`` most relevant scored, with the window vectors read from
+   the index (today), and today's with the claims checked before (stance and vector caches warm).
+   Then what ``auto`` picks for the stance model on each kind of CPU.
+
+Without ``--records`` only the gold set and the speed are measured:
+
+    python -m bench.verify --scale 100000
 """
 
 from __future__ import annotations
@@ -49,7 +57,9 @@ GOLD = REPO / "tests" / "data" / "gold_claims.jsonl"
 
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--records", type=Path, required=True, help="Climate-FEVER records from factcheck eval --records")
+    ap.add_argument(
+        "--records", type=Path, default=None, help="Climate-FEVER records from factcheck eval --records (else skipped)"
+    )
     ap.add_argument("--cf-index", type=Path, default=None, help="the Climate-FEVER index (for the retrieval table)")
     ap.add_argument(
         "--write-params",
@@ -208,14 +218,21 @@ def per_kind(records) -> dict[str, str]:
     return {k: f"{sum(v)}/{len(v)}" for k, v in kinds.items()}
 
 
-def speed(lookup, n: int) -> list[list[object]]:
+def speed(lookup, n: int, repeat: bool = False) -> list[list[object]]:
+    """One claim at a time (p50/p95), then batches of 32; ``repeat``: the claims were all checked before."""
     rows = [json.loads(line)["claim"] for line in GOLD.open(encoding="utf-8") if line.strip()][:n]
+    scorer = lookup.verify_pipeline.get_component("stance").scorer
     lookup.verify(rows[0], 5)
+    if repeat:
+        for s in range(0, len(rows), 32):
+            lookup.verify_batch(rows[s : s + 32], 5)
+    scored = scorer.pairs_scored
     one = []
     for claim in rows:
         started = time.perf_counter()
         lookup.verify(claim, 5)
         one.append((time.perf_counter() - started) * 1000)
+    pairs = (scorer.pairs_scored - scored) / len(rows)
     q = statistics.quantiles(one, n=100)
     started = time.perf_counter()
     for s in range(0, len(rows), 32):
@@ -223,18 +240,62 @@ def speed(lookup, n: int) -> list[list[object]]:
     batch_s = time.perf_counter() - started
     one_s = sum(one) / 1000
     return [
-        ["one by one", len(rows), f"{q[49]:.0f} / {q[94]:.0f}", len(rows) / one_s],
-        ["batches of 32", len(rows), "", len(rows) / batch_s],
+        ["one by one", len(rows), pairs, f"{q[49]:.0f} / {q[94]:.0f}", len(rows) / one_s],
+        ["batches of 32", len(rows), pairs, "", len(rows) / batch_s],
     ]
+
+
+# (name, which index, settings changes, claims checked before the timing): before issue 25 every window its
+# relevance let through was embedded per claim and scored; then only the most relevant were scored; then the
+# index kept its sentences' vectors; the cache then answers repeats
+SPEED_VARIANTS = [
+    (
+        "before: every relevant window, embedded per claim",
+        "plain",
+        {"stance_max_windows": 1000, "stance_cache_size": 0},
+        False,
+    ),
+    ("the 8 most relevant windows scored", "plain", {"stance_cache_size": 0}, False),
+    ("and their vectors from the index (today)", "sentences", {"stance_cache_size": 0}, False),
+    ("today, the claims checked before (caches)", "sentences", {}, True),
+]
+
+
+def speed_rows(settings, indexes: dict[str, Path], label: str, n: int) -> list[list[object]]:
+    from service.lookup import ClaimLookup
+
+    rows = []
+    for name, which, changes, repeat in SPEED_VARIANTS:
+        lookup = ClaimLookup.open(settings.model_copy(update={"index_dir": indexes[which], **changes}))
+        rows += [[label, name, *row] for row in speed(lookup, n, repeat)]
+    return rows
+
+
+def runtime_rows() -> list[list[object]]:
+    """What ``auto`` picks for the stance model on each kind of CPU our users have."""
+    from service.stance.hardware import choose_runtime
+
+    kinds = [
+        ("Intel Xeon with AMX", True),
+        ("AMD EPYC with AVX512-BF16", True),
+        ("AVX2 only (AMD EPYC Zen 2/3, most laptops)", False),
+    ]
+    return [[name, *(lambda r: (r.backend, r.precision, r.reason))(choose_runtime(bf16=bf16))] for name, bf16 in kinds]
 
 
 def main() -> None:
     args = parse_args()
     from bench.common import cpu_kind
+    from service.settings import Settings
     from service.stance.hardware import choose_runtime
 
-    print(f"CPU: {cpu_kind()}; stance runtime {choose_runtime()}\n")
-    records = [r for r in load_records(args.records) if r.fold is not None]
+    configured = Settings()  # the environment's FACTCHECK_STANCE_BACKEND / _PRECISION apply to every lookup below
+    print(
+        f"CPU: {cpu_kind()}; stance runtime {choose_runtime(configured.stance_backend, configured.stance_precision)}\n"
+    )
+    if args.write_params and not args.records:
+        raise SystemExit("--write-params fits on Climate-FEVER too: give --records")
+    records = [r for r in load_records(args.records) if r.fold is not None] if args.records else []
     if args.cf_index:
         print("## Retrieval, Climate-FEVER (claims with gold evidence)\n")
         print(retrieval_table(args.cf_index), "\n")
@@ -247,19 +308,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp) / "index", threads=2, max_batch_claims=64)
         configure_threads(settings.threads)
+        started = time.perf_counter()
         build_index(REPO / "corpus" / "sample", settings.index_dir, build_config(settings))
+        print(
+            f"sample index built in {time.perf_counter() - started:.1f} s with sentence vectors (model load included)"
+        )
         lookup = ClaimLookup.open(settings)
         gold = gold_records(lookup)
-        print(f"## Verdicts, Climate-FEVER, 5-fold CV ({len(records)} claims)\n")
-        cv = cross_validate(records, gold)
-        print(format_table(cv["rows"]), "\n")
-        for i, p in enumerate(cv["fitted"]):
+        if records:
+            print(f"## Verdicts, Climate-FEVER, 5-fold CV ({len(records)} claims)\n")
+            cv = cross_validate(records, gold)
+            print(format_table(cv["rows"]), "\n")
+            for i, p in enumerate(cv["fitted"]):
+                print(
+                    f"  fold {i}: support {p.support_threshold} refute {p.refute_threshold} "
+                    f"conflict {p.conflict_threshold} relevance {p.relevance_low}-{p.relevance_high}"
+                )
+            print(f"\n## Gold set ({GOLD.name}, {len(gold)} claims), default thresholds\n")
+            print(format_table({"verify pipeline (confidence out of fold)": cv["gold"]}))
+        else:
+            accuracy = sum(r.verdict == r.label for r in gold) / len(gold)
             print(
-                f"  fold {i}: support {p.support_threshold} refute {p.refute_threshold} "
-                f"conflict {p.conflict_threshold} relevance {p.relevance_low}-{p.relevance_high}"
+                f"## Gold set ({GOLD.name}, {len(gold)} claims, tuned on), default thresholds: accuracy {accuracy:.3f}"
             )
-        print(f"\n## Gold set ({GOLD.name}, {len(gold)} claims), default thresholds\n")
-        print(format_table({"verify pipeline (confidence out of fold)": cv["gold"]}))
         print(f"  per kind: {per_kind(gold)}")
         if args.write_params:
             # The thresholds fitted on Climate-FEVER do not carry over to news claims (gold set 0.75-0.78
@@ -274,15 +345,41 @@ def main() -> None:
             params.save()
             print(f"\nwrote {PARAMS_FILE}: {params}")
         if not args.skip_speed:
-            rows = [["sample corpus", *row] for row in speed(lookup, args.claims)]
+            plain = Path(tmp) / "plain"  # the same corpus, built without sentence vectors
+            started = time.perf_counter()
+            build_index(
+                REPO / "corpus" / "sample",
+                plain,
+                build_config(settings.model_copy(update={"index_sentence_vectors": False})),
+            )
+            print(f"\nsample index built in {time.perf_counter() - started:.1f} s without sentence vectors")
+            indexes = {"plain": plain, "sentences": settings.index_dir}
+            rows = speed_rows(settings, indexes, "sample corpus", args.claims)
             if args.scale:
                 from bench.lookup import synthetic_index
 
-                scaled = synthetic_index(settings, settings.index_dir, args.scale, Path(tmp) / "scaled")
-                big = ClaimLookup.open(Settings(index_dir=scaled, threads=2, max_batch_claims=64))
-                rows += [[f"{big.store.count_documents():,} passages", *row] for row in speed(big, args.claims)]
+                scaled = {
+                    which: synthetic_index(settings, folder, args.scale, Path(tmp) / f"scaled-{which}")
+                    for which, folder in indexes.items()
+                }
+                rows += speed_rows(settings, scaled, f"{args.scale:,} passages", args.claims)
             print("\n## Speed, top_k 5, verdict included\n")
-            print(table(["index", "mode", "claims", "p50 / p95 ms", "claims/s"], rows))
+            print(
+                table(
+                    [
+                        "index",
+                        "pipeline",
+                        "mode",
+                        "claims",
+                        "pairs/claim scored by the stance model",
+                        "p50 / p95 ms",
+                        "claims/s",
+                    ],
+                    rows,
+                )
+            )
+        print("\n## The stance runtime `auto` picks, per kind of CPU\n")
+        print(table(["CPU", "backend", "precision", "why"], runtime_rows()))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ and a search fetches its hits by primary key; the page cache, not the process, h
 
 Tables: ``passages(int_id INTEGER PRIMARY KEY, id TEXT UNIQUE, content, meta JSON)``, where
 ``int_id`` is the passage's FAISS id, and ``documents(id TEXT PRIMARY KEY, record JSON)``, the
-source documents (title, url, language, text, content hash) by id.
+source documents (title, url, language, text, content hash) by id. Versions built since issue 25 also
+hold ``sentences(int_id INTEGER PRIMARY KEY, vectors BLOB)``: each passage's sentence vectors (float16,
+one row per sentence in order), which the relevance step reads instead of embedding the sentences per
+claim; older files have no such table and read as having none.
 
 A served version's file is opened read-only and immutable (``mode=ro&immutable=1``): version
 folders never change once published, so SQLite can skip its locks. A store being built, or a
@@ -32,6 +35,7 @@ from haystack import Document
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS passages (int_id INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, content TEXT, meta TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sentences (int_id INTEGER PRIMARY KEY, vectors BLOB NOT NULL);
 """
 # SQLite before 3.32 allows 999 parameters per statement
 _CHUNK = 900
@@ -45,6 +49,7 @@ class PassageDB:
         self.path = path
         self.temporary = temporary
         self._lock = threading.Lock()
+        self._has_sentences: bool | None = None
         # closes the connection and removes a temporary file even when nobody calls close()
         self._finalizer = weakref.finalize(self, _close, conn, path if temporary else None)
 
@@ -82,6 +87,7 @@ class PassageDB:
         copy = PassageDB.create_temporary()
         with self._lock, copy._lock:
             self._conn.backup(copy._conn)
+            copy._conn.executescript(_SCHEMA)  # a file older than a table gets it, empty
         return copy
 
     def close(self) -> None:
@@ -92,10 +98,14 @@ class PassageDB:
         rows = (
             (i, d.id, d.content, json.dumps(d.meta, ensure_ascii=False)) for i, d in zip(int_ids, passages, strict=True)
         )
+        self._insert_all("INSERT INTO passages VALUES (?, ?, ?, ?)", rows)
+
+    def _insert_all(self, sql: str, rows: Iterable[tuple]) -> None:
+        """All rows or none: a failed insert leaves nothing half written."""
         with self._lock:
             self._conn.execute("BEGIN")
             try:
-                self._conn.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)", rows)
+                self._conn.executemany(sql, rows)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -105,6 +115,30 @@ class PassageDB:
         with self._lock:
             for chunk in _chunks(int_ids):
                 self._conn.execute(f"DELETE FROM passages WHERE int_id IN ({_marks(chunk)})", chunk)
+                self._conn.execute(f"DELETE FROM sentences WHERE int_id IN ({_marks(chunk)})", chunk)
+
+    # --- sentence vectors --------------------------------------------------------------------
+    def insert_sentences(self, rows: list[tuple[int, bytes]]) -> None:
+        self._insert_all("INSERT INTO sentences VALUES (?, ?)", rows)
+
+    def sentences(self, int_ids: Iterable[int]) -> dict[int, bytes]:
+        """The stored sentence vectors of those of ``int_ids`` that have them (none in an older file)."""
+        if not self.has_sentences:
+            return {}
+        found: dict[int, bytes] = {}
+        with self._lock:
+            for chunk in _chunks(list(dict.fromkeys(int_ids))):
+                sql = f"SELECT int_id, vectors FROM sentences WHERE int_id IN ({_marks(chunk)})"
+                found.update(self._conn.execute(sql, chunk).fetchall())
+        return found
+
+    @property
+    def has_sentences(self) -> bool:
+        if self._has_sentences is None:
+            with self._lock:
+                row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='sentences'")
+                self._has_sentences = row.fetchone() is not None
+        return self._has_sentences
 
     def int_ids(self, passage_ids: Iterable[str]) -> dict[str, int]:
         """The int ids of those of ``passage_ids`` that are stored."""

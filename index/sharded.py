@@ -157,6 +157,16 @@ class ShardedDocumentStore:
             out[picked] = self.shards[shard].passage_vectors([passage_ids[r] for r in picked])
         return out
 
+    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each shard's kept sentence vectors (none from the Ray build, which does not embed sentences)."""
+        found: dict[str, np.ndarray] = {}
+        by_shard: dict[int, list[str]] = {}
+        for passage_id in passage_ids:
+            by_shard.setdefault(shard_of(passage_id, len(self.shards)), []).append(passage_id)
+        for shard, ids in by_shard.items():
+            found.update(self.shards[shard].sentence_vectors(ids))
+        return found
+
     def embedding_retrieval(self, query_embedding: list[float] | np.ndarray, top_k: int = 5) -> list[Document]:
         return self.embedding_retrieval_batch(np.asarray([query_embedding], dtype=np.float32), top_k)[0]
 

@@ -137,8 +137,13 @@ class FaissDocumentStore:
             return 0
         return self.add_passages(fresh, np.asarray([d.embedding for d in fresh], dtype=np.float32))
 
-    def add_passages(self, passages: list[Document], vectors: np.ndarray) -> int:
+    def add_passages(
+        self, passages: list[Document], vectors: np.ndarray, sentences: list[np.ndarray | None] | None = None
+    ) -> int:
         """Append passages with their vectors (row i belongs to passage i); ids must be new.
+
+        ``sentences``: per passage, the vectors of its sentences (one row each, in order; None: not
+        computed), kept in float16 for the relevance step (:meth:`sentence_vectors`).
 
         Builds use this with numpy rows directly: a list of floats per passage costs seconds at 100k.
 
@@ -147,6 +152,11 @@ class FaissDocumentStore:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.shape != (len(passages), self.embedding_dim):
             raise ValueError(f"expected vectors of shape ({len(passages)}, {self.embedding_dim}), got {vectors.shape}")
+        if sentences is not None and len(sentences) != len(passages):
+            raise ValueError(f"{len(sentences)} sentence vector sets for {len(passages)} passages")
+        for rows in sentences or ():
+            if rows is not None and (rows.ndim != 2 or rows.shape[1] != self.embedding_dim):
+                raise ValueError(f"sentence vectors must have shape (n, {self.embedding_dim}), got {rows.shape}")
         seen: set[str] = set()
         for doc in passages:  # checked before anything is touched, so a refusal changes nothing
             if doc.id in seen:
@@ -163,6 +173,14 @@ class FaissDocumentStore:
         ids = np.arange(self._next_id, self._next_id + len(passages), dtype=np.int64)
         self._db = self._db.writable()
         self._db.insert(ids.tolist(), passages)
+        if sentences is not None:
+            self._db.insert_sentences(
+                [
+                    (int(i), np.ascontiguousarray(rows, dtype=np.float16).tobytes())
+                    for i, rows in zip(ids, sentences, strict=True)
+                    if rows is not None
+                ]
+            )
         self._index.add_with_ids(vectors, ids)
         self._next_id += len(passages)
         self._count += len(passages)
@@ -266,6 +284,17 @@ class FaissDocumentStore:
         with self._vectors_lock:
             enable_lookup_by_id(self._index)
             return self._index.reconstruct_batch(keys)
+
+    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of each passage's sentences (float32, a row per sentence, in order), for those of
+        ``passage_ids`` that have them: none in a version built without them or before they existed."""
+        int_ids = self._db.int_ids(passage_ids)
+        stored = self._db.sentences(int_ids.values())
+        return {
+            pid: np.frombuffer(stored[i], dtype=np.float16).reshape(-1, self.embedding_dim).astype(np.float32)
+            for pid, i in int_ids.items()
+            if i in stored
+        }
 
     def passage(self, passage_id: str) -> Document | None:
         int_id = self._db.int_ids([passage_id]).get(passage_id)

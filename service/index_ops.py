@@ -105,6 +105,7 @@ def report_dict(report: BuildReport) -> dict[str, Any]:
         "unchanged": report.unchanged,
         "embedded": report.embedded,
         "reused": report.reused,
+        "sentences_embedded": report.sentences_embedded,
         "verify_embedded": report.checked,
         "pruned": report.pruned,
         "seconds": report.seconds,

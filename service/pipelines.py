@@ -61,6 +61,7 @@ def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:
         keep_versions=settings.keep_versions,
         faiss_factory=settings.faiss_factory,
         identity=current_identity(settings),
+        sentence_vectors=settings.index_sentence_vectors,
     )
 
 
@@ -119,7 +120,9 @@ def build_verify_pipeline(
     pipe.add_component("windows", SentenceWindows(max_sentences=settings.window_sentences))
     params = VerdictParams.load()
     # the windows are embedded by the claims' embedder (e5's symmetric "query: " prefix on both sides)
-    pipe.add_component("relevance", WindowRelevance(locked, params, settings.relevance_cache_size))
+    pipe.add_component(
+        "relevance", WindowRelevance(locked, params, settings.relevance_cache_size, settings.stance_max_windows, store)
+    )
     pipe.add_component("stance", WindowStance(shared_scorer(settings)))
     pipe.add_component("judge", PassageJudge(params))
     pipe.add_component("rerank", EvidenceRanker())

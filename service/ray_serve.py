@@ -162,6 +162,9 @@ class RemoteShard:
     def passage_vectors(self, passage_ids: list[str]) -> Any:
         return self._call("passage_vectors", passage_ids)
 
+    def sentence_vectors(self, passage_ids: list[str]) -> Any:
+        return self._call("sentence_vectors", passage_ids)
+
     def trained_index(self) -> Any:
         raise NotImplementedError("a version served on Ray is read-only here: build on Ray instead")
 
@@ -330,6 +333,9 @@ class ShardSearcher:
 
     def passage_vectors(self, passage_ids: list[str]) -> Any:
         return self.store.passage_vectors(passage_ids)
+
+    def sentence_vectors(self, passage_ids: list[str]) -> Any:
+        return self.store.sentence_vectors(passage_ids)
 
     def source(self, doc_id: str) -> dict[str, Any] | None:
         return self.store.sources.get(doc_id)

@@ -53,6 +53,9 @@ def settings_factory(tmp_path_factory):
 
     def make(index_dir: Path | None = None, **kw):
         kw.setdefault("model_cache_dir", MODEL_CACHE)
+        # no stance cache unless a test asks: a repeat must be scored again, or a batch's answer
+        # compared with the answer alone would compare the cache with itself
+        kw.setdefault("stance_cache_size", 0)
         return Settings(_env_file=None, index_dir=index_dir or tmp_path_factory.mktemp("idx"), threads=2, **kw)
 
     return make

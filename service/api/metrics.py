@@ -36,6 +36,10 @@ class Metrics:
                                multiprocess_mode=mode)  # fmt: skip
         self.version = Gauge("factcheck_index_version_info", "The loaded index version (1)", ["version"], registry=r,
                              multiprocess_mode=mode)  # fmt: skip
+        self.stance_cache = Gauge(
+            "factcheck_stance_cache_pairs", "Stance pairs answered from the cache (hit) or by the model (miss)",
+            ["result"], registry=r, multiprocess_mode="sum",
+        )  # fmt: skip
         self.jobs = Counter("factcheck_build_jobs", "Finished build jobs", ["kind", "state"], registry=r)
         self.job_seconds = Histogram(
             "factcheck_build_job_seconds", "Build job duration", ["kind"], buckets=(1, 5, 15, 60, 300, 900, 3600),
@@ -59,6 +63,11 @@ class Metrics:
             self.version.labels(self._version_shown).set(0)  # clear() does not exist in multiprocess mode
         self.version.labels(version).set(1)
         self._version_shown = version
+        stance = lookup.verify_pipeline.get_component("stance")
+        cache = getattr(getattr(stance, "scorer", None), "cache", None)
+        if cache is not None:
+            self.stance_cache.labels("hit").set(cache.hits)
+            self.stance_cache.labels("miss").set(cache.misses)
 
     def observe_job(self, kind: str, state: str, seconds: float) -> None:
         self.jobs.labels(kind, state).inc()

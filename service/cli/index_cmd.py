@@ -86,7 +86,9 @@ def _echo_report(report, as_json: bool, verb: str) -> None:
         return
     click.echo(
         f"{verb} {report.index_dir} version {report.version}: {report.documents} documents as {report.passages} "
-        f"passages ({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
+        f"passages ({report.embedded} embedded, {report.reused} reused"
+        + (f"; {report.sentences_embedded} sentences embedded" if report.sentences_embedded else "")
+        + f") in {report.seconds:.1f} s"
         + (f" ({len(report.errors)} problems skipped, see above)" if report.errors else "")
     )
     if report.previous:

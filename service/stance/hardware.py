@@ -51,10 +51,15 @@ def choose_runtime(backend: str = "auto", precision: str = "auto", bf16: bool | 
 
     ``auto`` is the fastest runtime whose accuracy is within a point of fp32. On a CPU with bf16 in
     hardware that is PyTorch with bf16 autocast: 3x fp32 with AMX (Intel Xeon, 173 pairs/s), 1.5x ONNX
-    fp32 with AVX512-BF16 (AMD EPYC Zen 4, 189 against 127 sentence-window pairs/s), at fp32's
-    accuracy. Elsewhere ONNX Runtime fp32 (1.2x PyTorch fp32 on AVX2). int8 is twice as fast again
-    but 2.2 points lower on XNLI-de, so it is never chosen for you. int8 runs on ONNX Runtime unless
-    torch is named: its per-channel weights keep the accuracy torch's lose.
+    fp32 with AVX512-BF16 (AMD EPYC Zen 4, 189 against 127 sentence-window pairs/s), with no verdict of
+    the gold or frozen sets changed. Elsewhere ONNX Runtime fp32 (1.2x PyTorch fp32 on AVX2).
+
+    int8 (ONNX Runtime, per-channel weights) is never chosen for you. Measured on an AMD EPYC with
+    AVX512-BF16 (2026-12-06, v3 weights): 1.6-1.9x fp32's pairs/s and 0.3 points under it on the calibration
+    split, but it flips 7% of pair labels, and 5 of 68 gold-set verdicts (accuracy 0.897 to 0.868) and
+    4 of 114 frozen-set verdicts (0.421 to 0.404) where bf16 flips none. Keeping the FFN output layers in
+    fp32 (97% of labels kept, 1.55x) still lost 2 gold claims. On an AVX2 CPU without VNNI its
+    U8S8 products can also saturate, which no machine here could measure.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown stance backend {backend!r}; choose one of {', '.join(BACKENDS)}")

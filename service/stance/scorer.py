@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from haystack import component
 
+from service.stance.cache import PairCache, pair_key
 from service.stance.hardware import Runtime, choose_runtime
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class StanceScorer:
         (torch with bf16 on a CPU with AMX, else ONNX Runtime fp32).
     :param threads: CPU threads for ONNX Runtime (default: the settings' threads).
     :param precision: ``fp32``, ``bf16`` (torch), ``int8`` or ``auto`` (see ``choose_runtime``).
+    :param cache_size: pairs whose logits are kept for a repeat (least recently used out first; 0: none).
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class StanceScorer:
         backend: str = "auto",
         threads: int | None = None,
         precision: str = "auto",
+        cache_size: int = 0,
     ) -> None:
         if quantize and precision not in ("auto", "int8"):
             raise ValueError(f"quantize means int8, which contradicts precision {precision!r}")
@@ -85,6 +88,9 @@ class StanceScorer:
         self.backend = backend
         self.precision = precision
         self.threads = threads
+        self.cache_size = cache_size
+        self.cache = PairCache(cache_size)
+        self.pairs_scored = 0  # by the model, since start (not those the cache answered): for the benchmarks
         self.runtime: Runtime | None = None
         self._classifier = None
         self._order: list[int] | None = None
@@ -166,9 +172,28 @@ class StanceScorer:
         self.warm_up()
         if not premises:
             return np.zeros((0, 3), dtype=np.float32)
-        with self._call_lock:
-            raw = self._classifier.logits(premises, hypotheses, self.batch_size)
-        return np.asarray(raw, dtype=np.float32)[:, self._order]
+        keys = [pair_key(p, h) for p, h in zip(premises, hypotheses, strict=True)] if self.cache.size else []
+        if keys:
+            out, missing = self.cache.lookup(keys, len(LABELS))
+        else:
+            out, missing = np.zeros((len(premises), len(LABELS)), dtype=np.float32), list(range(len(premises)))
+        if missing:
+            # a pair asked twice in one call is scored once
+            todo = list({keys[i] if keys else i: i for i in missing}.values())
+            with self._call_lock:
+                raw = self._classifier.logits(
+                    [premises[i] for i in todo], [hypotheses[i] for i in todo], self.batch_size
+                )
+            scored = np.asarray(raw, dtype=np.float32)[:, self._order]
+            self.pairs_scored += len(todo)
+            if keys:
+                self.cache.store([keys[i] for i in todo], scored)
+                by_key = {keys[i]: row for i, row in zip(todo, scored, strict=True)}
+                for i in missing:
+                    out[i] = by_key[keys[i]]
+            else:
+                out[todo] = scored
+        return out
 
     def probabilities(self, premises: list[str], hypotheses: list[str]) -> np.ndarray:
         return softmax(self.logits(premises, hypotheses) / float(self.temperature or 1.0))
@@ -184,6 +209,7 @@ class StanceScorer:
             backend=settings.stance_backend,
             precision=settings.stance_precision,
             threads=settings.threads,
+            cache_size=settings.stance_cache_size,
         )
 
     @component.output_types(scores=list[dict[str, float]], labels=list[str])

@@ -26,6 +26,7 @@ def shared_scorer(settings: Settings) -> StanceScorer:
         settings.stance_quantize,
         settings.stance_batch_size,
         settings.threads,
+        settings.stance_cache_size,
     )
     with _registry:
         if key not in _scorers:

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from corpus.components import SentencePassageSplitter
 from corpus.documents import SourceDocument
+from corpus.sentences import split_sentences
 from index import layout
 from index.lock import holder_pid
 from service.cli.main import cli
@@ -71,7 +72,11 @@ def test_update_embeds_only_new_and_changed_documents(run, tmp_path, tiny_corpor
     assert res.exit_code == 0, res.output
     built = json.loads(res.stdout)
     assert built["version"] == "v000001" and built["embedded"] == built["passages"] == len(split(TINY_V1))
-    assert len(embedded_texts) == built["embedded"] + built["verify_embedded"]
+    # the passages, then their sentences for the relevance step (with the query prefix), then the verification
+    sentences = sum(len(split_sentences(c, "en")) for _, c in split(TINY_V1))
+    assert built["sentences_embedded"] == sentences
+    assert len(embedded_texts) == built["embedded"] + sentences + built["verify_embedded"]
+    assert all(t.startswith("query: ") for t in embedded_texts[built["embedded"] : built["embedded"] + sentences])
 
     embedded_texts.clear()
     res = run("index", "update", "--corpus", v2, "--index-dir", root, "--json")
@@ -80,8 +85,10 @@ def test_update_embeds_only_new_and_changed_documents(run, tmp_path, tiny_corpor
     new_passages = split(TINY_V2) - split(TINY_V1)
     assert (report["added"], report["changed"], report["removed"], report["unchanged"]) == (1, 1, 1, 2)
     assert report["embedded"] == len(new_passages) and report["reused"] == len(split(TINY_V2)) - len(new_passages)
-    # counted where the model is called: the update's own embeddings, then the verification queries
-    assert len(embedded_texts) == report["embedded"] + report["verify_embedded"]
+    # counted where the model is called: the update's own embeddings (passages, their sentences), then the
+    # verification queries; the sentences of reused passages are copied
+    assert report["sentences_embedded"] == sum(len(split_sentences(c, "en")) for _, c in new_passages)
+    assert len(embedded_texts) == report["embedded"] + report["sentences_embedded"] + report["verify_embedded"]
     # what the model read: prefix, title, then the passage (titles are embedded with the text)
     texts = {t.removeprefix("passage: ").split("\n", 1)[1] for t in embedded_texts[: report["embedded"]]}
     assert texts == {c for _, c in new_passages}

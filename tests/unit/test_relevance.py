@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from service.verify.evidence import gate, judge_passages
-from service.verify.relevance import VectorCache, window_relevance
+from service.verify.relevance import VectorCache, keep_most_relevant, window_relevance
 from service.verify.rerank import EvidenceRanker
 from service.verify.verdict import VerdictParams, decide
 from service.verify.windows import passage_windows
@@ -66,3 +66,14 @@ def test_the_vector_cache_is_bounded_and_keeps_the_recent():
     assert cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None
     assert (cache.hits, cache.misses) == (3, 1)
     VectorCache(0).put("x", np.zeros(3))  # 0: no cache, no error
+
+
+def test_only_the_most_relevant_windows_go_to_the_stance_model():
+    relevance = np.asarray([0.0, 1.0, 0.3, 1.0, 0.8, 1.0], np.float32)
+    cosines = np.asarray([np.nan, 0.91, 0.85, 0.95, 0.88, 0.93])
+    kept = keep_most_relevant(relevance, cosines, 3)
+    # three of relevance 1: the cap keeps those, the higher cosine first among equals
+    assert kept.tolist() == [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    two = keep_most_relevant(relevance, cosines, 2)
+    assert two.tolist() == [0.0, 0.0, 0.0, 1.0, 0.0, 1.0]  # 0.95 and 0.93 beat 0.91
+    assert keep_most_relevant(relevance, cosines, 5) is relevance  # under the cap: nothing to drop
