@@ -157,6 +157,19 @@ def test_a_false_claim_shows_refuted(page):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
+def test_a_spanish_claim_can_name_its_language(page):
+    """Claims in Spanish are checked (the frozen set has 31): the menu offers Spanish and the check sends it."""
+    menu = page.get_by_label("Language", exact=True)
+    assert "Spanish" in menu.inner_text()
+    menu.select_option("es")
+    page.get_by_label("Claim", exact=True).fill("La cumbre de la OTAN de 2021 se celebró en Madrid")
+    with page.expect_response(lambda r: r.url.endswith("/v1/claims/verify")) as answer:
+        page.get_by_role("button", name="Check claim").click()
+    assert answer.value.request.post_data_json["language"] == "es"
+    assert answer.value.json()["language"] == "es"
+    page.locator("#results .verdict").first.wait_for()
+
+
 def test_an_article_shows_its_claims_and_their_evidence(page):
     article = SEED if SEED.exists() else EURO
     page.get_by_label("An article").check()
