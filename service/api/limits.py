@@ -33,6 +33,18 @@ def _limit(settings: Settings, path: str) -> tuple[int, str]:
     return settings.max_body_bytes, "FACTCHECK_MAX_BODY_BYTES"
 
 
+def as_json(scope: Scope) -> Scope:
+    """The request with its body declared JSON: every body this API takes is JSON, and ``curl -d`` (form
+    encoded), ``fetch`` with a string (text/plain) or a client that names no type would otherwise get a
+    422 about a dictionary. A body that is not JSON is then refused as ``malformed_json``."""
+    headers = scope.get("headers", [])
+    declared = dict(headers).get(b"content-type", b"").split(b";")[0].strip().lower()
+    if declared == b"application/json" or declared.endswith(b"+json"):
+        return scope
+    kept = [(name, value) for name, value in headers if name != b"content-type"]
+    return {**scope, "headers": [*kept, (b"content-type", b"application/json")]}
+
+
 def _credentials(scope: Scope) -> HTTPAuthorizationCredentials | None:
     for name, value in scope.get("headers", []):
         if name == b"authorization":
@@ -60,6 +72,7 @@ class BodyGuard:
         except FactCheckError as exc:
             await _answer(send, exc)
             return
+        scope = as_json(scope)
         limit, setting = _limit(self.settings, path)
         too_large = PayloadTooLargeError(
             f"the request body is over {limit:,} bytes, the limit of this route ({setting})"

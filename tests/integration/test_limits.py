@@ -126,3 +126,22 @@ def test_an_article_with_a_control_character_is_checked_with_it_blanked(client):
     r = client.post("/v1/articles/check", json={"text": "Die NATO traf sich\u000c in Brüssel.", "max_claims": 1})
     assert r.status_code == 200, r.text
     assert "\u000c" not in r.json()["text"]
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain; charset=utf-8"])
+def test_a_json_body_is_read_whatever_its_declared_type(client, content_type):
+    """curl -d sends form encoding and fetch() with a string text/plain: the body is JSON all the same."""
+    headers = {"content-type": content_type} if content_type else {}
+    r = client.post(
+        "/v1/claims/verify",
+        content=b'{"claim": "Der NATO-Gipfel 2021 fand in Madrid statt", "top_k": 1}',
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["verdict"] == "REFUTED"
+
+
+def test_a_body_that_is_not_json_is_malformed_whatever_its_declared_type(client):
+    r = client.post("/v1/claims/verify", content=b"<claim>NATO</claim>", headers={"content-type": "application/xml"})
+    assert r.status_code == 400 and r.json()["code"] == "malformed_json"
+    assert set(r.json()) == {"ok", "status", "code", "error", "errors"}
