@@ -31,8 +31,12 @@ onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecution
 """
 
 
+# ONNX Runtime keeps quiet by itself where these say it runs on CI (as ./test.sh does there)
+_QUIET = {"ORT_DISABLE_TELEMETRY", "CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "TF_BUILD"}
+
+
 def _files_left(home, how: str) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"} | {"HOME": str(home)}
+    env = {k: v for k, v in os.environ.items() if k not in _QUIET} | {"HOME": str(home)}
     subprocess.run([sys.executable, "-c", SESSION, how], cwd=REPO, env=env, check=True, timeout=120)
     return [str(p.relative_to(home)) for p in home.rglob("*") if p.is_file()]
 
@@ -41,5 +45,6 @@ def test_onnx_runtime_writes_nothing_under_home(tmp_path):
     (tmp_path / "bare").mkdir()
     (tmp_path / "ours").mkdir()
     # without our environment ONNX Runtime leaves its device id: the check below can fail
-    assert any("deviceid" in f for f in _files_left(tmp_path / "bare", "bare"))
+    if not any("deviceid" in f for f in _files_left(tmp_path / "bare", "bare")):
+        pytest.skip("this ONNX Runtime writes no device id even without our setting")
     assert _files_left(tmp_path / "ours", "ours") == []
