@@ -17,11 +17,9 @@ from typing import Any
 
 import faiss
 import numpy as np
-from haystack import Document
 
 from corpus.components import CorpusConverter, SentencePassageSplitter
 from corpus.documents import IngestError, SourceDocument
-from corpus.sentences import split_sentences
 from index import layout
 from index.bm25 import BM25_DIR
 from index.changes import Plan, is_noop, plan_version, stored_documents, vectors_reusable
@@ -32,6 +30,7 @@ from index.inference import model_lock
 from index.lock import BuildLock
 from index.manifest import MANIFEST, Manifest, ModelIdentity, corpus_fingerprint
 from index.progress import BarProgress, Progress
+from index.sentence_vectors import sentence_vectors
 from index.store import DOCUMENTS, LEGACY_PASSAGES, PASSAGES, VECTORS, FaissDocumentStore
 from index.verify import pick_samples, verify_version
 
@@ -295,7 +294,15 @@ def _make_version(
             vectors[embed] = embed_passages(embedder, new, dimension, config.batch_size, lock, progress)
         sentences = None
         if config.sentence_vectors and (config.embedder is None or config.sentence_embedder is not None):
-            sentences, report.sentences_embedded = _sentence_vectors(config, plan, base, lock, progress)
+            sentences, report.sentences_embedded = sentence_vectors(
+                plan,
+                base,
+                config.sentence_embedder
+                or document_embedder(config.model_path, config.query_prefix, config.batch_size, progress_bar=False),
+                config.batch_size,
+                lock,
+                progress,
+            )
         store = FaissDocumentStore(dimension, config.faiss_factory, shared)
         store.add_passages(plan.passages, vectors, sentences)
         store.sources = plan.sources
@@ -337,47 +344,6 @@ def _make_version(
         raise
     layout.switch(root, version)
     report.version, report.embedded, report.reused, report.checked = version, len(embed), len(copy), len(samples)
-
-
-def _sentence_vectors(
-    config: BuildConfig, plan: Plan, base: FaissDocumentStore | None, lock: Any, progress: Progress
-) -> tuple[list[np.ndarray | None], int]:
-    """Each passage's sentence vectors (copied with an unchanged passage's vector, else embedded), and how many
-    sentences were embedded.
-
-    The sentences are the relevance step's windows (the same splitter on the same text), embedded as it
-    embeds them: the claims' model and query prefix, no title.
-    """
-    out: list[np.ndarray | None] = [None] * len(plan.passages)
-    if plan.to_copy and base is not None:
-        old = base.sentence_vectors([plan.reuse_from[i] for i in plan.to_copy])
-        for i in plan.to_copy:
-            out[i] = old.get(plan.reuse_from[i])
-    todo = [i for i, rows in enumerate(out) if rows is None]
-    if not todo:
-        return out, 0
-    embedded = 0
-    embedder = config.sentence_embedder or document_embedder(
-        config.model_path, config.query_prefix, config.batch_size, progress_bar=False
-    )
-    dimension = embedding_dimension(embedder)
-    progress.stage("embedding sentences", total=len(todo))
-    step = max(1, config.batch_size * 4 // max(config.sentences_per_passage, 1))
-    for start in range(0, len(todo), step):
-        chunk = todo[start : start + step]
-        texts, owners = [], []
-        for i in chunk:
-            text = plan.passages[i].content or ""
-            for s, e in split_sentences(text, plan.passages[i].meta.get("language")):
-                texts.append(Document(content=text[s:e]))
-                owners.append(i)
-        vectors = embed_passages(embedder, texts, dimension, config.batch_size, lock, Progress()) if texts else None
-        embedded += len(texts)
-        for i in chunk:
-            rows = [r for r, owner in enumerate(owners) if owner == i]
-            out[i] = vectors[rows] if vectors is not None else np.empty((0, dimension), dtype=np.float32)
-        progress.advance(len(chunk))
-    return out, embedded
 
 
 def _shared_training(

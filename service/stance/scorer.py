@@ -172,27 +172,21 @@ class StanceScorer:
         self.warm_up()
         if not premises:
             return np.zeros((0, 3), dtype=np.float32)
-        keys = [pair_key(p, h) for p, h in zip(premises, hypotheses, strict=True)] if self.cache.size else []
-        if keys:
-            out, missing = self.cache.lookup(keys, len(LABELS))
-        else:
-            out, missing = np.zeros((len(premises), len(LABELS)), dtype=np.float32), list(range(len(premises)))
+        keys = [pair_key(p, h) for p, h in zip(premises, hypotheses, strict=True)]
+        out, missing = self.cache.lookup(keys, len(LABELS))  # a cache of size 0 finds nothing
         if missing:
             # a pair asked twice in one call is scored once
-            todo = list({keys[i] if keys else i: i for i in missing}.values())
+            todo = list({keys[i]: i for i in missing}.values())
             with self._call_lock:
                 raw = self._classifier.logits(
                     [premises[i] for i in todo], [hypotheses[i] for i in todo], self.batch_size
                 )
             scored = np.asarray(raw, dtype=np.float32)[:, self._order]
             self.pairs_scored += len(todo)
-            if keys:
-                self.cache.store([keys[i] for i in todo], scored)
-                by_key = {keys[i]: row for i, row in zip(todo, scored, strict=True)}
-                for i in missing:
-                    out[i] = by_key[keys[i]]
-            else:
-                out[todo] = scored
+            self.cache.store([keys[i] for i in todo], scored)
+            by_key = {keys[i]: row for i, row in zip(todo, scored, strict=True)}
+            for i in missing:
+                out[i] = by_key[keys[i]]
         return out
 
     def probabilities(self, premises: list[str], hypotheses: list[str]) -> np.ndarray:
