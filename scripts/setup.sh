@@ -16,9 +16,14 @@ fi
 echo "setup: installing torch==2.13.0 (CPU) and the project into .venv (a few minutes, once)" >&2
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install --quiet torch==2.13.0
-if [ "${1:-base}" = "dev" ]; then
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
-else
-  .venv/bin/python -m pip install --quiet -e .
+extras=""
+if [ "${1:-base}" = "dev" ]; then extras="[dev]"; fi
+# pip's output goes to a log, shown only when the install fails: setuptools warns about every
+# editable install ("Editable installation ... take precedence"), which is noise here
+log=.venv/setup-pip.log
+if ! .venv/bin/python -m pip install --quiet -e ".$extras" >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "setup: installing the project failed (the log above is in $log)" >&2
+  exit 1
 fi
 echo "$want" > "$stamp"

@@ -7,6 +7,20 @@ import json
 import logging
 from datetime import UTC, datetime
 
+# One-time work a user waits for (converting the backbone, exporting the stance model): INFO in the
+# service's log, and shown by the CLI, whose level is otherwise WARNING.
+SETUP_LOG = logging.getLogger("factcheck.setup")
+
+# Routine lines that say nothing an operator acts on: Haystack's "Warming up component …" and
+# "Running component …" (a dozen a request) and faiss's report of which SIMD build it loaded
+# (a ModuleNotFoundError for the build it skipped, at every start). Shown at DEBUG only.
+ROUTINE_LOGGERS = ("haystack.core.pipeline", "faiss.loader")
+
+
+def quiet_routine_loggers(level: int) -> None:
+    for name in ROUTINE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
+
 
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -41,6 +55,7 @@ def configure_logging(level: int = logging.INFO, fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_routine_loggers(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

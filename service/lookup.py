@@ -220,15 +220,22 @@ class ClaimLookup:
         index_dir: Path | None = None,
         store_loader: StoreLoader | None = None,
         embedder_factory: EmbedderFactory | None = None,
+        stage: Callable[[str], None] | None = None,
     ) -> ClaimLookup:
         """Load the index (checking model, checksums, counts) and warm the model up.
+
+        ``stage`` hears what is being loaded ("loading the index", "loading the models"): the
+        service's readiness probe says it while the port is already open.
 
         ``store_loader`` replaces the local load (:func:`service.model_identity.load_checked`): the
         Ray Serve ingress (:mod:`service.ray_serve`) serves a store whose shards are deployments;
         ``embedder_factory`` replaces the pipelines' local embedders (there: an embedding deployment).
         """
         index_dir = Path(index_dir or settings.index_dir)
+        say = stage or (lambda _: None)
+        say("loading the index")
         store = (store_loader or load_checked)(settings, index_dir)
+        say("loading the models")
         return cls(settings, store, index_dir, embedder_factory)
 
     def lookup(self, claim: object, top_k: int | None = None) -> SearchResponse:

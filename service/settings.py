@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     faiss_nprobe: int = Field(
         32, ge=1, le=65536, description="Lists an IVF index scans per claim (more: higher recall, slower)."
     )
+    load_in_background: bool = Field(
+        True,
+        description="The service opens its port at once and loads the index and the models behind it: /livez "
+        "answers 200, /readyz 503 with what is loading, and claims 503 index_unavailable until it is ready. "
+        "false: the port opens once everything is loaded.",
+    )
     index_watch_seconds: float = Field(
         5.0,
         ge=0,

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,6 +60,9 @@ def settings_factory(tmp_path_factory):
         # no stance cache unless a test asks: a repeat must be scored again, or a batch's answer
         # compared with the answer alone would compare the cache with itself
         kw.setdefault("stance_cache_size", 0)
+        # the port opens once loaded: a test client answers from its first request (the background
+        # load has its own tests)
+        kw.setdefault("load_in_background", False)
         return Settings(_env_file=None, index_dir=index_dir or tmp_path_factory.mktemp("idx"), threads=2, **kw)
 
     return make
@@ -115,3 +122,22 @@ def client(sample_index, settings_factory):
 
     with TestClient(create_app(settings_factory(sample_index))) as c:
         yield c
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """``app`` under a real uvicorn on a free port of loopback, for as long as the block runs: its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        assert time.monotonic() < deadline and serving.is_alive(), "the server did not start"
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        serving.join(30)

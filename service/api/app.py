@@ -17,7 +17,6 @@ from service.api.metrics import install as install_metrics
 from service.api.request_id import RequestId
 from service.api.routes import admin, articles, claims, meta
 from service.api.swap import IndexSwapper
-from service.errors import describe
 from service.index_ops import clean_debris
 from service.job_store import JobStore
 from service.jobs import JobRegistry
@@ -51,12 +50,11 @@ def create_app(
             log.warning("job records stay in memory: %s", exc)
         swapper = IndexSwapper(app, settings, store_loader, embedder_factory)
         app.state.swapper = swapper
-        try:
-            lookup = swapper.load()
-            log.info("index %s loaded from %s", lookup.version or "", settings.index_dir)
-        except Exception as exc:  # the service still starts, degraded, and says why
-            log.error("no index loaded: %s", describe(exc).message)
-        swapper.watch(settings.index_watch_seconds)
+        if settings.load_in_background:
+            # the port opens now: /livez answers, /readyz says 503 and what is loading, claims get 503
+            swapper.start(settings.index_watch_seconds)
+        else:
+            swapper.load_then_watch(settings.index_watch_seconds)
         try:
             yield
         finally:

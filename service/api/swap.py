@@ -38,6 +38,7 @@ class IndexSwapper:
         self._tried: str | None = None  # the CURRENT value last loaded (or last failed: no retry every tick)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._starter: threading.Thread | None = None
 
     def load(self) -> ClaimLookup:
         """Load what CURRENT names (or the last good version) and serve it.
@@ -59,7 +60,10 @@ class IndexSwapper:
         self._tried = layout.read_current(self.settings.index_dir)
         try:
             lookup = ClaimLookup.open(
-                self.settings, store_loader=self.store_loader, embedder_factory=self.embedder_factory
+                self.settings,
+                store_loader=self.store_loader,
+                embedder_factory=self.embedder_factory,
+                stage=self._say,
             )
         except Exception as exc:
             if self.app.state.lookup is None:
@@ -72,6 +76,26 @@ class IndexSwapper:
         if old is not None and old.version != lookup.version:
             log.warning("now serving index version %s (was %s)", lookup.version, old.version)
         return lookup
+
+    def _say(self, stage: str) -> None:
+        # only while nothing is served: a swap's stages are no reason to call the service unready
+        if self.app.state.lookup is None:
+            self.app.state.index_error = stage
+
+    def load_then_watch(self, interval: float) -> None:
+        """Load, then watch CURRENT: the service's start, run in the background so the port opens first."""
+        try:
+            lookup = self.load()
+            log.info("index %s loaded from %s; ready", lookup.version or "", self.settings.index_dir)
+        except Exception as exc:  # the service still runs, degraded, and says why
+            log.error("no index loaded: %s", describe(exc).message)
+        if not self._stop.is_set():
+            self.watch(interval)
+
+    def start(self, interval: float) -> None:
+        """:meth:`load_then_watch` in a daemon thread; /readyz answers 503 with the stage until it is done."""
+        self._starter = threading.Thread(target=self.load_then_watch, args=(interval,), name="index-load", daemon=True)
+        self._starter.start()
 
     def watch(self, interval: float) -> None:
         """Check CURRENT every ``interval`` seconds in a daemon thread (builds by the CLI swap in too)."""

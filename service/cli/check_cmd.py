@@ -89,10 +89,31 @@ def _claims_options(func):
     )(func)
     func = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (the API's JSON shape).")(func)
     func = click.option("-k", "--top-k", type=int, default=None, help="Evidence passages per claim (default 5).")(func)
+    func = click.option(
+        "--token",
+        envvar="FACTCHECK_READ_TOKEN",
+        default=None,
+        help="The service's read token, with --server (default: $FACTCHECK_READ_TOKEN).",
+    )(func)
+    func = click.option(
+        "--server",
+        envvar="FACTCHECK_SERVER",
+        default=None,
+        metavar="URL",
+        help="Ask the service running at URL (factcheck serve) instead of loading the index and the models "
+        "here: the same output, in the time of a request. Default: $FACTCHECK_SERVER.",
+    )(func)
     return index_dir_option(func)
 
 
-def _open(index_dir: Path | None):
+def _open(index_dir: Path | None, server: str | None = None, token: str | None = None):
+    """The claim checker: the service at ``server``, or the index loaded in this process."""
+    if server:
+        if index_dir is not None:
+            raise CLIError("--index-dir names a local index; with --server the service uses its own", 2)
+        from service.cli.remote import RemoteService
+
+        return RemoteService(server, token)
     from service.lookup import ClaimLookup
     from service.runtime import configure_threads
 
@@ -113,7 +134,14 @@ def _bad_line(number: int, exc: FactCheckError) -> dict:
 @click.option("--language", default=None, help="The claim's language (ISO 639-1, e.g. de); detected when not given.")
 @handle_errors
 def check(
-    claim: str | None, index_dir: Path | None, top_k: int | None, as_json: bool, claims_file, language: str | None
+    claim: str | None,
+    index_dir: Path | None,
+    server: str | None,
+    token: str | None,
+    top_k: int | None,
+    as_json: bool,
+    claims_file,
+    language: str | None,
 ) -> None:
     """Check CLAIM (any language): a verdict, its confidence and the evidence for and against it.
 
@@ -121,25 +149,52 @@ def check(
     Verdicts: SUPPORTED, REFUTED, CONFLICTING (strong evidence both ways, from different
     documents) and NOT_ENOUGH_INFO. Each piece of evidence has its stance and the sentence cited.
     With --claims-file, the claims are checked in batches (one model call per batch).
+    With --server URL (or $FACTCHECK_SERVER), a running service answers: no model loads here.
     """
     if (claim is None) == (claims_file is None):
         raise CLIError("give either a CLAIM or --claims-file (not both)", 2)
-    lookup = _open(index_dir)
+    lookup = _open(index_dir, server, token)
     if claims_file is None:
         result = lookup.verify(claim, top_k, language)
         click.echo(result.model_dump_json()) if as_json else print_verdict(result)
         return
-    from service.lookup import validate_claim
+    if server:
+        from service.cli.remote import RemoteError
+
+        validate, batch_size = _plain_claim, REMOTE_BATCH
+
+        def verify_batch(claims: list[str]) -> list[dict]:
+            try:
+                return [r.model_dump() for r in lookup.verify_batch(claims, top_k, language).results]
+            except RemoteError as exc:  # one bad claim refuses the batch: ask claim by claim, to name the line
+                if exc.status != 422 or len(claims) == 1:
+                    raise
+                return [_one_remote(lookup, c, top_k, language) for c in claims]
+    else:
+        from service.lookup import validate_claim
+
+        def validate(item: object) -> str:
+            return validate_claim(item, lookup.settings)
+
+        def verify_batch(claims: list[str]) -> list[dict]:
+            return [r.model_dump() for r in lookup.verify_batch(claims, top_k, language).results]
+
+        batch_size = lookup.settings.max_batch_claims
 
     failures = 0
     pending: list[tuple[int, str | dict]] = []  # in line order: a claim to check, or a bad line's answer
 
     def flush() -> None:
         # one batch of claims, then every pending line in order: output streams, batch by batch
+        nonlocal failures
         good = [c for _, c in pending if isinstance(c, str)]
-        results = iter(lookup.verify_batch(good, top_k, language).results if good else [])
-        for _, item in pending:
-            out = next(results).model_dump() if isinstance(item, str) else item
+        results = iter(verify_batch(good) if good else [])
+        for number, item in pending:
+            out = next(results) if isinstance(item, str) else item
+            if out.get("ok") is False and "line" not in out:  # refused by the service
+                failures += 1
+                click.echo(f"Warning: line {number}: {out['error']}", err=True)
+                out = {**out, "line": number}
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         sys.stdout.flush()
         pending.clear()
@@ -148,26 +203,60 @@ def check(
         try:
             if isinstance(item, Exception):
                 raise item
-            pending.append((number, validate_claim(item, lookup.settings)))
+            pending.append((number, validate(item)))
         except FactCheckError as exc:
             failures += 1
             pending.append((number, _bad_line(number, exc)))
-        if sum(isinstance(c, str) for _, c in pending) >= lookup.settings.max_batch_claims:
+        if sum(isinstance(c, str) for _, c in pending) >= batch_size:
             flush()
     flush()
     if failures:
         raise CLIError(f"{failures} claim(s) could not be checked (see warnings)", 2)
 
 
+# claims a request with --server: a batch well under the service's default limit (64)
+REMOTE_BATCH = 32
+
+
+def _plain_claim(item: object) -> str:
+    """The checks a claim gets before it is sent: the service checks the rest, and names the line."""
+    from service.errors import InvalidInputError
+
+    if not isinstance(item, str):
+        raise InvalidInputError("claim must be a string")  # e.g. a JSON line without a "claim"
+    if not item.strip():
+        raise InvalidInputError("claim is empty")
+    return item.strip()
+
+
+def _one_remote(service, claim: str, top_k: int | None, language: str | None) -> dict:
+    from service.cli.remote import RemoteError
+
+    try:
+        return service.verify(claim, top_k, language).model_dump()
+    except RemoteError as exc:
+        if exc.status != 422:
+            raise
+        return {"ok": False, "code": exc.code, "error": exc.detail}
+
+
 @click.command(name="search")
 @click.argument("claim", required=False)
 @_claims_options
 @handle_errors
-def search(claim: str | None, index_dir: Path | None, top_k: int | None, as_json: bool, claims_file) -> None:
+def search(
+    claim: str | None,
+    index_dir: Path | None,
+    server: str | None,
+    token: str | None,
+    top_k: int | None,
+    as_json: bool,
+    claims_file,
+) -> None:
     """Find the passages most similar to CLAIM: retrieval only, no stance and no verdict."""
     if (claim is None) == (claims_file is None):
         raise CLIError("give either a CLAIM or --claims-file (not both)", 2)
-    lookup = _open(index_dir)
+    lookup = _open(index_dir, server, token)
     if claims_file is None:
         result = lookup.lookup(claim, top_k)
         click.echo(result.model_dump_json()) if as_json else print_search(result)
@@ -181,6 +270,12 @@ def search(claim: str | None, index_dir: Path | None, top_k: int | None, as_json
         except FactCheckError as exc:
             failures += 1
             out = _bad_line(number, exc)
+        except CLIError as exc:  # with --server: the service refused this line's claim
+            if getattr(exc, "status", None) != 422:
+                raise
+            failures += 1
+            click.echo(f"Warning: line {number}: {exc.detail}", err=True)
+            out = {"ok": False, "line": number, "code": exc.code, "error": exc.detail}
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     if failures:
         raise CLIError(f"{failures} claim(s) could not be checked (see warnings)", 2)

@@ -36,9 +36,13 @@ def cli(verbose: bool) -> None:
       factcheck serve --index-dir data/index
     Settings come from FACTCHECK_* environment variables (see README).
     """
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    from service.logs import SETUP_LOG, quiet_routine_loggers
+
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # -v shows the pipeline's steps too
+        quiet_routine_loggers(level)
+    SETUP_LOG.setLevel(logging.INFO)  # a first run's conversions take a while: say so
 
 
 @cli.command()

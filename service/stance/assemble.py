@@ -15,6 +15,7 @@ import shutil
 from functools import cache
 from pathlib import Path
 
+from service.logs import SETUP_LOG
 from service.staging import folder_lock, staged_folder
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def ensure_stance_model(cache_dir: Path, weights_dir: Path = WEIGHTS_DIR) -> Pat
     if _assembled(target) != _fingerprint(weights_dir, backbone):
         with folder_lock(target):  # two processes starting at once assemble it once
             if _assembled(target) != _fingerprint(weights_dir, backbone):
-                log.warning("Assembling the stance model into %s (once)...", target)
+                SETUP_LOG.info("Assembling the stance model into %s (once)...", target)
                 assemble(backbone, weights_dir, target)
     return target
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from haystack import component
 
+from service.logs import SETUP_LOG
 from service.stance.cache import PairCache, pair_key
 from service.stance.hardware import Runtime, choose_runtime
 
@@ -148,7 +149,7 @@ class StanceScorer:
         target = Path(self.cache_dir) / "onnx" / key
         with onnx_runtime.export_lock(target):
             if not onnx_runtime.export_ready(target, key):
-                log.warning("Exporting the stance model %s to ONNX in %s (once)...", self.model, target)
+                SETUP_LOG.info("Exporting the stance model %s to ONNX in %s (once)...", self.model, target)
                 encoder = self._cross_encoder(path)
                 self._label_order(encoder.config.id2label)  # refuse a non-NLI model before the export
                 onnx_runtime.export(encoder.model, encoder.tokenizer, target, key, self.model)

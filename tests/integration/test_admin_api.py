@@ -173,73 +173,65 @@ def test_read_endpoints_need_the_read_token_once_it_is_set(tiny_root, settings_f
 
 def test_swaps_while_clients_hammer_verify_fail_no_request(sample_index, settings_factory, tmp_path):
     import httpx
-    import uvicorn
 
     from service.api.app import create_app
+    from tests.conftest import live_server
 
     root = tmp_path / "idx"
     shutil.copytree(sample_index, root)
     app = create_app(settings_factory(root, admin_token=ADMIN, index_watch_seconds=0))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    serving = threading.Thread(target=server.run, daemon=True)
-    serving.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        assert time.monotonic() < deadline and serving.is_alive(), "the server did not start"
-        time.sleep(0.1)
-    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    with live_server(app) as base:
+        claim = {"claim": "When does the Zorblax lantern festival of Quuxville take place?", "top_k": 3}
+        results: list[tuple[object, bool]] = []
+        stop = threading.Event()
 
-    claim = {"claim": "When does the Zorblax lantern festival of Quuxville take place?", "top_k": 3}
-    results: list[tuple[object, bool]] = []
-    stop = threading.Event()
+        def hammer():
+            with httpx.Client(base_url=base, timeout=120) as http:
+                while not stop.is_set():
+                    try:
+                        r = http.post("/v1/claims/verify", json=claim)
+                        found = r.status_code == 200 and any(
+                            e["document_id"] == "zorblax" for e in r.json()["evidence"]
+                        )
+                        results.append((r.status_code, found))
+                    except Exception as exc:  # a dropped connection counts as a failure too
+                        results.append((repr(exc), False))
 
-    def hammer():
-        with httpx.Client(base_url=base, timeout=120) as http:
-            while not stop.is_set():
-                try:
-                    r = http.post("/v1/claims/verify", json=claim)
-                    found = r.status_code == 200 and any(e["document_id"] == "zorblax" for e in r.json()["evidence"])
-                    results.append((r.status_code, found))
-                except Exception as exc:  # a dropped connection counts as a failure too
-                    results.append((repr(exc), False))
+        def answered_since(n: int, found: bool, at_least: int = 3) -> None:
+            deadline = time.monotonic() + 120
+            while sum(1 for _, f in results[n:] if f is found) < at_least:
+                assert time.monotonic() < deadline, Counter(s for s, _ in results)
+                time.sleep(0.05)
 
-    def answered_since(n: int, found: bool, at_least: int = 3) -> None:
-        deadline = time.monotonic() + 120
-        while sum(1 for _, f in results[n:] if f is found) < at_least:
-            assert time.monotonic() < deadline, Counter(s for s, _ in results)
-            time.sleep(0.05)
-
-    threads = [threading.Thread(target=hammer) for _ in range(4)]
-    for t in threads:
-        t.start()
-    try:
-        answered_since(0, False)
-        with httpx.Client(base_url=base, timeout=60, headers=AUTH) as admin:
-            doc = {
-                "id": "zorblax",
-                "title": "Zorblax",
-                "text": "The Zorblax lantern festival of Quuxville takes place every March on the frozen lake. "
-                "Thousands of lanterns are lit at midnight.",
-            }
-            for method, path, body, found in (
-                ("POST", "/v1/documents", {"documents": [doc]}, True),
-                ("DELETE", "/v1/documents/zorblax", None, False),
-            ):
-                n = len(results)
-                resp = admin.request(method, path, json=body)
-                assert resp.status_code == 202, resp.text
-                job = wait_for_job(admin, resp.json()["job_id"], {})
-                assert job["state"] == "succeeded", job
-                answered_since(n, found)  # requests went on across the swap, and see the new version
-    finally:
-        stop.set()
+        threads = [threading.Thread(target=hammer) for _ in range(4)]
         for t in threads:
-            t.join(120)
-        server.should_exit = True
-        serving.join(30)
-    statuses = Counter(s for s, _ in results)
-    assert set(statuses) == {200}, statuses
-    assert sum(statuses.values()) >= 12
+            t.start()
+        try:
+            answered_since(0, False)
+            with httpx.Client(base_url=base, timeout=60, headers=AUTH) as admin:
+                doc = {
+                    "id": "zorblax",
+                    "title": "Zorblax",
+                    "text": "The Zorblax lantern festival of Quuxville takes place every March on the frozen lake. "
+                    "Thousands of lanterns are lit at midnight.",
+                }
+                for method, path, body, found in (
+                    ("POST", "/v1/documents", {"documents": [doc]}, True),
+                    ("DELETE", "/v1/documents/zorblax", None, False),
+                ):
+                    n = len(results)
+                    resp = admin.request(method, path, json=body)
+                    assert resp.status_code == 202, resp.text
+                    job = wait_for_job(admin, resp.json()["job_id"], {})
+                    assert job["state"] == "succeeded", job
+                    answered_since(n, found)  # requests went on across the swap, and see the new version
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(120)
+        statuses = Counter(s for s, _ in results)
+        assert set(statuses) == {200}, statuses
+        assert sum(statuses.values()) >= 12
 
 
 def test_an_upload_never_wipes_a_damaged_index(tiny_root, settings_factory):

@@ -115,3 +115,38 @@ def test_the_openapi_spec_says_what_the_service_does(client):
     assert claims["minItems"] == 1 and claims["maxItems"] == client.app.state.settings.max_batch_claims
     assert [branch["required"] for branch in schemas["ArticleCheckRequest"]["oneOf"]] == [["text"], ["html"]]
     assert "each id once" in schemas["DocumentsRequest"]["properties"]["documents"]["description"]
+
+
+def test_the_port_opens_before_the_index_loads_and_readiness_says_so(settings_factory, sample_index):
+    """The default start: the app answers at once; /readyz is 503 with the stage until the index and
+    the models are in, claims are 503 index_unavailable meanwhile, and then both answer."""
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.model_identity import load_checked
+
+    gate = threading.Event()
+
+    def gated_load(settings, folder):  # the real load, held until the test has looked
+        assert gate.wait(60)
+        return load_checked(settings, folder)
+
+    settings = settings_factory(sample_index, load_in_background=True)
+    with TestClient(create_app(settings, store_loader=gated_load)) as c:
+        assert c.get("/livez").json() == {"status": "alive"}
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and ready.json() == {"status": "not ready", "reason": "loading the index"}
+        assert_error(c.post("/v1/claims/verify", json={"claim": "NATO"}), 503, "index_unavailable", "loading the index")
+        gate.set()
+        deadline = time.monotonic() + 120
+        reasons = set()
+        while (ready := c.get("/readyz")).status_code == 503 and time.monotonic() < deadline:
+            reasons.add(ready.json()["reason"])
+            time.sleep(0.05)
+        assert ready.status_code == 200, ready.text
+        assert reasons <= {"loading the index", "loading the models"}
+        resp = c.post("/v1/claims/verify", json={"claim": "Belarusian access to NATO HQ restricted"})
+        assert resp.status_code == 200 and resp.json()["evidence"]

@@ -119,3 +119,55 @@ def test_help_is_helpful(run):
     assert "search" in res.output and "eval" in res.output
     res = run("index", "build", "--help")
     assert "--corpus" in res.output and "--index-dir" in res.output
+
+
+@pytest.fixture(scope="module")
+def server_url(sample_index, settings_factory):
+    """The real app under uvicorn, with a read token, on a free port."""
+    from service.api.app import create_app
+    from tests.conftest import live_server
+
+    with live_server(create_app(settings_factory(sample_index, read_token="reader-secret-0123456789"))) as url:
+        yield url
+
+
+def _same_answer(body: dict) -> dict:
+    return {k: v for k, v in body.items() if k not in ("took_ms", "timings_ms")}
+
+
+def test_check_with_a_server_answers_as_the_local_check(run, sample_index, server_url, monkeypatch):
+    claim = "Der NATO-Gipfel 2021 fand in Madrid statt"
+    local = run("check", "--index-dir", str(sample_index), "--json", claim)
+    remote = run("check", "--server", server_url, "--token", "reader-secret-0123456789", "--json", claim)
+    assert remote.exit_code == 0, remote.output
+    assert _same_answer(json.loads(remote.output)) == _same_answer(json.loads(local.output))
+    monkeypatch.setenv("FACTCHECK_SERVER", server_url)  # the environment names it as well
+    monkeypatch.setenv("FACTCHECK_READ_TOKEN", "reader-secret-0123456789")
+    human = run("search", "-k", "1", "NATO summit in Brussels")
+    assert human.exit_code == 0 and human.output.startswith("Claim: NATO summit in Brussels\n\n  1. [")
+
+
+def test_a_claims_file_through_a_server_names_each_bad_line(run, server_url, tmp_path):
+    claims = tmp_path / "claims.txt"
+    claims.write_text('NATO summit in Brussels\n{"x": 1}\n' + "x" * 5000 + "\nNATO-Gipfel in Brüssel\n")
+    res = run("check", "--server", server_url, "--token", "reader-secret-0123456789", "--claims-file", str(claims))
+    lines = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [line.get("verdict") for line in lines] == ["SUPPORTED", None, None, lines[3]["verdict"]]
+    assert lines[1] == {"ok": False, "line": 2, "code": "invalid_request", "error": "claim must be a string"}
+    assert lines[2]["line"] == 3 and "limit is" in lines[2]["error"]  # refused by the service, named here
+    assert res.exit_code == 2 and "2 claim(s) could not be checked" in res.stderr
+
+
+def test_server_errors_are_one_line_with_the_documented_exit_codes(run):
+    res = run("check", "--server", "http://127.0.0.1:9", "NATO")
+    assert res.exit_code == 3 and res.output.startswith("Error: cannot reach the service at http://127.0.0.1:9")
+    assert "Traceback" not in res.output
+    res = run("check", "--server", "ftp://example.org", "NATO")
+    assert res.exit_code == 2 and "http:// or https://" in res.output
+
+
+def test_a_server_refusal_carries_the_service_error(run, server_url):
+    res = run("check", "--server", server_url, "NATO")  # no token: the service has one
+    assert res.exit_code == 1 and "answered 401 unauthorized" in res.output
+    res = run("check", "--server", server_url, "--token", "reader-secret-0123456789", "--index-dir", "x", "NATO")
+    assert res.exit_code == 2 and "--index-dir names a local index" in res.output
