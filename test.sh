@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Set everything up (with test tools) and run the whole test suite.
+# ./test.sh --fast skips the slow tests; other arguments go to pytest (./test.sh -m unit, -k NAME).
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh dev
@@ -13,4 +14,10 @@ if ! command -v chromium >/dev/null 2>&1; then
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null; }
 fi
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest "$@"
+# --fast: the quick local loop, without the tests marked slow (the container image build, the Ray
+# cluster, the wheel, the Climate-FEVER run); CI runs everything
+args=()
+for arg in "$@"; do
+  if [ "$arg" = "--fast" ]; then args+=(-m "not slow"); else args+=("$arg"); fi
+done
+exec .venv/bin/python -m pytest "${args[@]}"

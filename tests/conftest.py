@@ -141,3 +141,28 @@ def live_server(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         serving.join(30)
+
+
+# --- time per test group, printed at the end, so a slow group shows -------------------------
+_GROUP_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report) -> None:
+    group = report.nodeid.split("::")[0].removeprefix("tests/")
+    _GROUP_SECONDS[group] = _GROUP_SECONDS.get(group, 0.0) + report.duration  # setup, call and teardown
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not _GROUP_SECONDS:
+        return
+    folders: dict[str, float] = {}
+    for group, seconds in _GROUP_SECONDS.items():
+        folder = group.split("/")[0]
+        folders[folder] = folders.get(folder, 0.0) + seconds
+    terminalreporter.write_sep(
+        "-", "time per test group (setup, call and teardown; session fixtures count where first used)"
+    )
+    for folder, seconds in sorted(folders.items(), key=lambda kv: -kv[1]):
+        terminalreporter.write_line(f"{seconds:8.1f} s  {folder}/")
+    for group, seconds in sorted(_GROUP_SECONDS.items(), key=lambda kv: -kv[1])[:12]:
+        terminalreporter.write_line(f"{seconds:8.1f} s    {group}")
