@@ -180,16 +180,60 @@ def test_an_article_shows_its_claims_and_their_evidence(page):
     assert spans.count() >= 4
     assert page.locator(".claim-list li").count() >= spans.count()
     assert re.search(r"\d+ claims checked of \d+ sentences", page.locator(".summary").inner_text())
-    spans.nth(1).click()
-    assert spans.nth(1).get_attribute("aria-current") == "true"
+    spans.last.scroll_into_view_if_needed()  # far down a long text
+    spans.last.click()
+    assert spans.last.get_attribute("aria-current") == "true"
     detail = page.locator("#claim-detail")
     detail.locator(".verdict-line .verdict").wait_for()
     assert detail.locator(".card").count() >= 1 and detail.locator(".card mark").count() >= 1
+    # the evidence shows beside the clicked claim, in view, and the focus moved to it
+    assert page.evaluate("document.activeElement.id") == "claim-detail-heading"
+    heading, clicked, text = (
+        loc.bounding_box() for loc in (detail.locator("h2"), spans.last, page.locator(".article-body"))
+    )
+    viewport = page.viewport_size
+    assert 0 <= heading["y"] < viewport["height"] and 0 <= clicked["y"] < viewport["height"]
+    assert heading["x"] >= text["x"] + text["width"]  # in the column beside the text, not below it
+    # and back to the claim in the text, by keyboard too
+    detail.get_by_role("button", name="Back to this claim in the text").press("Enter")
+    assert page.evaluate("document.activeElement.dataset.claim") == spans.last.get_attribute("data-claim")
     page.locator(".claim-list button").first.click()
     assert detail.locator("h2").inner_text() == "Claim 1"
     with page.expect_download() as download:
         page.get_by_role("button", name="Download ClaimReview (JSON-LD)").click()
     assert download.value.suggested_filename == "claimreview.jsonld"
+
+
+def test_an_uploaded_file_shows_its_text_to_read_and_edit(page, tmp_path):
+    page.get_by_label("An article").check()
+    story = tmp_path / "story.txt"
+    story.write_text("Euro 2020 final\n\nItaly won the Euro 2020 final against England on penalties.\n")
+    page.get_by_label("Or upload a file (.txt, .md or .html)").set_input_files(str(story))
+    box = page.get_by_label("Article text")
+    page.wait_for_function("document.getElementById('article-text').value.includes('Italy won')")
+    assert box.input_value().startswith("Euro 2020 final\n\nItaly won the Euro 2020 final")
+    assert "story.txt" in page.locator("#article-hint").inner_text()
+    # what is checked is what the box shows, edits included
+    box.fill(box.input_value().replace("Italy won", "Italy, the holders since 1968, won"))
+    page.get_by_role("button", name="Check article").click()
+    page.locator(".article-body").wait_for()
+    assert "the holders since 1968" in page.locator(".article-body").inner_text()
+
+
+def test_an_uploaded_html_page_shows_the_text_taken_from_it(page, tmp_path):
+    page.get_by_label("An article").check()
+    story = tmp_path / "story.html"
+    story.write_text(
+        "<html><head><title>Euro 2020 final</title></head><body><nav>Home | Sport</nav><article>"
+        "<h1>Euro 2020 final</h1><p>Italy won the Euro 2020 final against England on penalties at Wembley "
+        "Stadium in London on 11 July 2021.</p><p>The match ended 1-1 after extra time.</p></article></body></html>"
+    )
+    page.get_by_label("Or upload a file (.txt, .md or .html)").set_input_files(str(story))
+    assert "after the check" in page.locator("#article-hint").inner_text()
+    page.get_by_role("button", name="Check article").click()
+    page.locator("#results h2").first.wait_for()
+    shown = page.get_by_label("Article text").input_value()
+    assert "Italy won the Euro 2020 final" in shown and "<p>" not in shown
 
 
 @pytest.mark.answers_422

@@ -126,6 +126,8 @@ function passageWithSentence(ev) {
 function evidenceCard(ev) {
   const title = ev.title || ev.document_id;
   const heading = ev.url ? el("a", { href: ev.url, rel: "noopener noreferrer" }, title) : el("span", {}, title);
+  // a title is a link when its document came with a URL; say so when it did not, or it looks broken
+  const noUrl = ev.url ? "" : " · no link: the document has no URL in the corpus";
   const stanceWords = { supports: "Supports", refutes: "Refutes", neutral: "Neutral" }[ev.stance.label];
   const probability = ev.stance.label === "refutes" ? ev.stance.refutes
     : ev.stance.label === "supports" ? ev.stance.supports : ev.stance.neutral;
@@ -134,7 +136,8 @@ function evidenceCard(ev) {
     el("p", { class: "meta" },
       el("span", { class: "stance" }, `${stanceWords} (${percent(probability)})`),
       ` · language ${ev.language || "unknown"}`,
-      ev.published ? ` · ${ev.published}` : ""),
+      ev.published ? ` · ${ev.published}` : "",
+      noUrl),
     passageWithSentence(ev),
     ev.consistency.mismatches.length
       ? el("p", { class: "differs" }, `Differs: ${ev.consistency.mismatches.join("; ")}`) : null);
@@ -199,6 +202,7 @@ async function downloadClaimReview() {
 
 function selectClaim(report, index, event) {
   if (event) event.preventDefault();
+  const fromText = Boolean(event);
   for (const node of document.querySelectorAll("[data-claim]")) {
     const chosen = node.dataset.claim === String(index);
     if (node.tagName === "A") {
@@ -211,12 +215,22 @@ function selectClaim(report, index, event) {
   const claim = report.claims[index];
   const detail = document.getElementById("claim-detail");
   const origin = claim.speaker ? ` · said by ${claim.speaker}${claim.quote ? " (quotation)" : ""}` : "";
+  const span = document.querySelector(`.article-body [data-claim="${index}"]`);
+  // back where the reader was: keyboard users land on the claim they came from, in the text
+  const back = fromText && span ? el("button", {
+    type: "button", class: "link", onclick: () => { span.focus(); span.scrollIntoView({ block: "center" }); },
+  }, "Back to this claim in the text") : null;
   detail.replaceChildren(
     el("h2", { tabindex: "-1", id: "claim-detail-heading" }, `Claim ${index + 1}`),
     el("p", { class: "meta" }, `From sentence ${claim.sentence_index + 1}${origin}`),
+    back,
     claimResult(claim.result, "h3"),
   );
-  document.getElementById("claim-detail-heading").focus();
+  // the evidence sits beside the text (the panel stays in view); on a narrow screen it is below
+  // the text, so it is brought into view either way, and the focus moves to it
+  const heading = document.getElementById("claim-detail-heading");
+  heading.focus({ preventScroll: true });
+  heading.scrollIntoView({ block: "nearest" });
 }
 
 function articleText(report) {
@@ -268,9 +282,10 @@ function articleReport(report) {
   return [
     el("h2", {}, report.title || "Article"), meta ? el("p", { class: "meta" }, meta) : null, summary, downloads,
     el("div", { class: "article-grid" }, articleText(report),
-      el("aside", { "aria-label": "Claims and their verdicts" }, el("h3", {}, "Claims"), claimList(report))),
-    el("section", { id: "claim-detail", "aria-live": "polite" },
-      el("p", { class: "note" }, "Choose a claim, in the text or in the list, to see its evidence.")),
+      el("aside", { class: "claims-panel", "aria-label": "Claims and their verdicts" },
+        el("h3", {}, "Claims"), claimList(report),
+        el("section", { id: "claim-detail", "aria-live": "polite" },
+          el("p", { class: "note" }, "Choose a claim, in the text or in the list, to see its evidence.")))),
   ].filter(Boolean);
 }
 
@@ -281,6 +296,32 @@ function readFile(file) {
     reader.onerror = () => reject(reader.error);
     reader.readAsText(file, "utf-8");
   });
+}
+
+// The text box holds what is checked. A .txt or .md file is shown there once chosen, to read and
+// edit; an HTML file is sent as it is (the service extracts its text), and the text it extracted
+// replaces it in the box after the check, so a second check sends what the reader sees.
+let textIsMarkdown = false;
+
+async function showUploadedFile() {
+  const input = document.getElementById("article-file");
+  const file = input.files[0];
+  const hint = document.getElementById("article-hint");
+  clearErrors(document.getElementById("article-form"));
+  if (!file) return;
+  if (!/\.(txt|md|html?)$/i.test(file.name)) {
+    showError("article", { error: "Upload a .txt, .md or .html file.", errors: [{ loc: "file" }] }, true);
+    return;
+  }
+  if (/\.html?$/i.test(file.name)) {
+    hint.textContent = `${file.name} is checked as it is; its text appears here after the check.`;
+    return;
+  }
+  const box = document.getElementById("article-text");
+  box.value = await readFile(file);
+  textIsMarkdown = /\.md$/i.test(file.name);
+  input.value = "";
+  hint.textContent = `The text of ${file.name}: edit it here if you wish, then check it.`;
 }
 
 async function checkArticle(event) {
@@ -307,8 +348,17 @@ async function checkArticle(event) {
       body.markdown = /\.md$/i.test(file.name);
     } else {
       body.text = document.getElementById("article-text").value;
+      body.markdown = textIsMarkdown;
     }
     lastReport = await callApi("/v1/articles/check", body);
+    if (body.html !== undefined) {
+      document.getElementById("article-text").value =
+        lastReport.title ? `${lastReport.title}\n\n${lastReport.text}` : lastReport.text;
+      document.getElementById("article-file").value = "";
+      textIsMarkdown = false;
+      document.getElementById("article-hint").textContent =
+        "The text the service took from the file: edit it here if you wish, and check it again.";
+    }
     setResults(...articleReport(lastReport));
   } catch (error) {
     // a problem with the uploaded file's content belongs next to the file field
@@ -354,5 +404,9 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("article-form").addEventListener("submit", checkArticle);
   for (const radio of document.querySelectorAll("input[name=mode]")) radio.addEventListener("change", switchMode);
   document.getElementById("token").addEventListener("change", loadStatus);
+  document.getElementById("article-file").addEventListener("change", showUploadedFile);
+  document.getElementById("article-text").addEventListener("input", (event) => {
+    if (!event.target.value) textIsMarkdown = false;
+  });
   loadStatus();
 });
