@@ -14,7 +14,7 @@ from service.article.context import People, Replacement, resolve_start
 from service.article.extract import ArticleText
 from service.article.phrases import dated_clause, event_phrases
 from service.article.relative_dates import ResolvedDate, resolve_relative_dates
-from service.article.reword import restate
+from service.article.reword import fragment, restate
 from service.article.speech import (
     clean_claim,
     is_speech_intro,
@@ -123,6 +123,8 @@ class ClaimSelector:
                 text, dates = resolve_relative_dates(text, article.published, article.language)
                 if len(text.split()) < MIN_CLAIM_WORDS or len(text) > self.max_claim_chars:
                     continue
+                if fragment(text, article.language):  # half a sentence: nobody could check it alone
+                    continue
                 claims.append(
                     ArticleClaim(
                         sentence_index=s.index, start=s.start, end=s.end, sentence=s.text, text=text,
@@ -138,7 +140,9 @@ class ClaimSelector:
             if not scored:
                 note = "the article has no sentences"
             elif eligible:
-                note = "the check-worthy sentences gave no claim a check can use (too short or too long)"
+                note = (
+                    "the check-worthy sentences gave no claim a check can use (half sentences, too short or too long)"
+                )
             else:
                 best = max(scored, key=lambda i: i.score)
                 note = (

@@ -110,6 +110,30 @@ def test_reported_speech_is_checked_without_its_attribution(seed_report):
 
 
 @needs_shared
+def test_every_seed_claim_is_a_full_sentence(seed_report):
+    """The issue's two fragments: a "dass" clause with a bare subject, and one ending in a full verb."""
+    from service.article.reword import fragment
+
+    texts = [c.text for c in seed_report.claims]
+    assert "Dialog ist in einer solchen Situation besonders wichtig" in texts
+    assert not [t for t in texts if t.endswith(("wichtig ist", "Dialog verbindet"))], texts
+    assert any(t.startswith("Der Ansatz der NATO verbindet") for t in texts), texts
+    assert not [t for t in texts if fragment(t, "de")]
+
+
+def test_half_sentences_are_not_chosen(article_check):
+    text = (
+        "Die Regierung erklärte am Montag, dass Russland Truppen an die Grenze verlegt habe. "
+        "Der Minister sagte, weil die Lage schwierig sei, müsse die Allianz handeln. "
+        "Die Allianz beschloss am 14. Juni in Brüssel, ihre Ausgaben für Verteidigung zu erhöhen."
+    )
+    report = article_check.check(text=text, language="de", min_worthiness=0.0)
+    texts = [c.text for c in report.claims]
+    assert not [t for t in texts if t.endswith("verlegt hat") or t.startswith("Weil")], texts
+    assert any("Ausgaben für Verteidigung" in t for t in texts), texts
+
+
+@needs_shared
 def test_rhetoric_scores_low_or_is_attributed(seed_report):
     wir = next(s for s in seed_report.sentences if s.text.startswith('"Wir wollen die Beziehungen'))
     assert wir.excluded == "promise" and wir.worthiness <= 0.1 and wir.speaker == "Jens Stoltenberg" and wir.quote

@@ -11,7 +11,7 @@ from service.article.context import People, resolve_start
 from service.article.extract import ArticleCleaner, from_html, from_text, parse_published
 from service.article.phrases import dated_clause, event_phrases
 from service.article.relative_dates import resolve_relative_dates
-from service.article.reword import restate
+from service.article.reword import fragment, restate
 from service.article.rules import rule_flags
 from service.article.sentences import somajo_spans, split_article
 from service.article.speech import is_speech_intro, quote_regions, speaker_of_intro, split_attribution, whole_quote
@@ -213,8 +213,38 @@ def test_reported_speech_is_restated_as_a_plain_statement():
         == "Außerdem hat Moskau sein Verhalten verstärkt"
     )
     assert restate("Und wir haben beschlossen, zu handeln.", None, False) == "Wir haben beschlossen, zu handeln."
-    # no subject it can delimit: left alone
+    # no subject it can delimit: left alone, and a fragment (never chosen as a claim)
     assert restate("weil es schwierig sei", "de", True) == "Weil es schwierig ist"
+    # a bare noun before a lower-case word is a subject; in a "dass" clause any last word is the verb
+    assert restate("Dialog in einer solchen Situation besonders wichtig sei", "de", True) == (
+        "Dialog ist in einer solchen Situation besonders wichtig"
+    )
+    assert restate("der Ansatz der NATO Abschreckung mit Offenheit für den Dialog verbindet", "de", True) == (
+        "Der Ansatz der NATO verbindet Abschreckung mit Offenheit für den Dialog"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "why"),
+    [
+        ("Weil es schwierig ist", "de", "a dependent clause"),
+        ("Russland Truppen an die Grenze verlegt hat", "de", "a clause with its finite verb last"),
+        ("Dialog in einer solchen Situation besonders wichtig ist", "de", "a clause with its finite verb last"),
+        ("mit Offenheit für den Dialog verbindet", "de", "starts in the middle of a sentence"),
+        ("That the summit was cancelled", "en", "a dependent clause"),
+        ("Parce que le sommet a été annulé", "fr", "a dependent clause"),
+        ("Porque la cumbre fue cancelada", "es", "a dependent clause"),
+        # full sentences and headline-style claims are claims
+        ("Das ist im Vertrag so festgelegt", "de", None),
+        ("Die Preise sind im Mai gestiegen", "de", None),
+        ("NATO-Gipfel am 14. Juni in Brüssel", "de", None),
+        ("That decision was taken in 2021", "en", None),
+        ("Since 2014 NATO has grown", "en", None),
+        ("Während des Gipfels wurde über Afghanistan beraten", "de", None),
+    ],
+)
+def test_a_fragment_is_told_from_a_sentence(text, language, why):
+    assert fragment(text, language) == why
 
 
 # -- ClaimReview ------------------------------------------------------------------------------------------------
@@ -283,7 +313,7 @@ def test_a_verb_with_an_object_is_no_attribution(sentence):
     assert split_attribution(sentence) is None
 
 
-def test_a_bare_name_subject_is_not_reordered():
+def test_a_bare_name_subject_is_not_reordered():  # and what is left is a fragment (see above)
     assert (
         restate("Russland Truppen an die Grenze verlegt habe", "de", True)
         == "Russland Truppen an die Grenze verlegt hat"
