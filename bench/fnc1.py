@@ -88,7 +88,7 @@ def main() -> None:
         embedded = pipe.get_component("embedder").run(documents=first["documents"])["documents"]
         # the body's dense cosine with its headline, as retrieval would give it ("passage: " prefix)
         from index.embedders import document_embedder
-        from service.pipelines import resolve_model_path
+        from service.model_names import resolve_model_path
 
         bodies = document_embedder(
             resolve_model_path(settings.embedding_model, settings.model_cache_dir),

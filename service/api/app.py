@@ -17,7 +17,7 @@ from service.api.metrics import install as install_metrics
 from service.api.request_id import RequestId
 from service.api.routes import admin, articles, claims, meta
 from service.api.swap import IndexSwapper
-from service.index_ops import clean_debris
+from service.index_status import clean_debris
 from service.job_store import JobStore
 from service.jobs import JobRegistry
 from service.lookup import StoreLoader

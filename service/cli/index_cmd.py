@@ -166,7 +166,7 @@ def update(corpus: Path | None, index_dir: Path | None, model: str | None, as_js
 @handle_errors
 def status(index_dir: Path | None, as_json: bool) -> None:
     """Check every version (files, checksums, counts) and show what is served, plus any debris or running build."""
-    from service.index_ops import index_status
+    from service.index_status import index_status
 
     settings = make_settings(index_dir)
     data = index_status(settings)

@@ -10,13 +10,14 @@ import numpy as np
 from haystack import component
 
 from service.logs import SETUP_LOG
+from service.model_names import BUILTIN_STANCE
 from service.stance.cache import PairCache, pair_key
 from service.stance.hardware import Runtime, choose_runtime
 
 log = logging.getLogger(__name__)
 
 LABELS = ("entailment", "neutral", "contradiction")
-BUILTIN = "builtin:stance-e5-small"
+BUILTIN = BUILTIN_STANCE
 # How other NLI models spell the three labels (their config's id2label).
 _ALIASES = {
     "entailment": "entailment",

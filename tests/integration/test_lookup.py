@@ -88,7 +88,7 @@ def test_round_trip_gives_the_same_answers(sample_lookup):
     import numpy as np
 
     from index.embedders import document_embedder, text_embedder
-    from service.pipelines import resolve_model_path
+    from service.model_names import resolve_model_path
 
     store, settings = sample_lookup.store, sample_lookup.settings
     manifest = store.manifest

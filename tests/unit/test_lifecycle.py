@@ -5,6 +5,7 @@ can say exactly what an update embedded.
 """
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -24,7 +25,7 @@ from index.manifest import Manifest
 from index.progress import LineProgress
 from index.store import PASSAGES, VECTORS, FaissDocumentStore
 from index.testing import HashingDocumentEmbedder
-from service.index_ops import clean_debris
+from service.index_status import clean_debris
 
 pytestmark = pytest.mark.unit
 DIM = 64
@@ -286,7 +287,7 @@ def test_progress_lines_say_count_rate_and_time_left():
 
 
 def test_status_calls_a_running_builds_staging_staging_not_leftovers(built):
-    from service.index_ops import index_status
+    from service.index_status import index_status
     from service.settings import Settings
 
     staging = layout.make_staging(built, "v000002")
@@ -297,3 +298,29 @@ def test_status_calls_a_running_builds_staging_staging_not_leftovers(built):
         assert running["build_running_pid"] is not None
     idle = index_status(settings)
     assert idle["debris"] == [str(staging)] and idle["staging"] == []
+
+
+def test_status_checks_every_version_without_loading_a_model_library(built, tmp_path, corpus_v1):
+    """``factcheck index status`` answers in about a second: it checks each version's files the way a
+    load does, but imports neither Haystack nor torch (seconds of imports on their own)."""
+    import subprocess
+    import sys
+
+    corpus_v1["e"] = text("e")
+    build_index(write_corpus(tmp_path / "v2.jsonl", corpus_v1), built, config())
+    vectors = layout.version_dir(built, "v000001") / VECTORS
+    vectors.write_bytes(vectors.read_bytes()[:-8])  # the older version damaged
+    script = (
+        "import json, sys\n"
+        "from service.cli.main import cli\n"
+        f"cli(['index', 'status', '--json', '--index-dir', {str(built)!r}], standalone_mode=False)\n"
+        "print(json.dumps(sorted(m for m in ('torch', 'haystack', 'transformers') if m in sys.modules)))\n"
+    )
+    env = {**os.environ, "FACTCHECK_EMBEDDING_MODEL": "hash-test"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    status, heavy = (json.loads(line) for line in out.stdout.splitlines()[-2:])
+    assert heavy == []
+    assert status["serving"] == "v000002" and status["document_count"] == 5
+    v2, v1 = status["versions"]
+    assert v2["ok"] and v2["documents"] == 5 and v1["ok"] is False and "vectors.faiss" in v1["error"]
