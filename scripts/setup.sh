@@ -15,15 +15,19 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 echo "setup: installing torch==2.13.0 (CPU) and the project into .venv (a few minutes, once)" >&2
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install --quiet torch==2.13.0
 extras=""
 if [ "${1:-base}" = "dev" ]; then extras="[dev]"; fi
-# pip's output goes to a log, shown only when the install fails: setuptools warns about every
-# editable install ("Editable installation ... take precedence"), which is noise here
+# pip's output goes to a log, shown only when an install fails: setuptools warns about every
+# editable install ("Editable installation ... take precedence"), and a mirror's index may warn
+# about each package it lacks; neither is anything to act on
 log=.venv/setup-pip.log
-if ! .venv/bin/python -m pip install --quiet -e ".$extras" >"$log" 2>&1; then
-  cat "$log" >&2
-  echo "setup: installing the project failed (the log above is in $log)" >&2
-  exit 1
-fi
+: >"$log"
+for step in "torch==2.13.0" "-e .$extras"; do
+  # shellcheck disable=SC2086 (the -e step is two words)
+  if ! .venv/bin/python -m pip install --quiet $step >>"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: pip install $step failed (the log above is in $log)" >&2
+    exit 1
+  fi
+done
 echo "$want" > "$stamp"
