@@ -13,6 +13,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq chromium >/dev/null 2>&1 \
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null; }
 fi
+# axe-core for the browser tests' accessibility check, pinned in tests/browser/package-lock.json
+# (installed again when the lock file changes; the copy beside it says which one is installed)
+if ! cmp -s tests/browser/package-lock.json tests/browser/node_modules/.factcheck-lock.json; then
+  command -v npm >/dev/null 2>&1 || { echo "test: npm is needed for the browser tests (apt-get install npm)" >&2; exit 1; }
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
+  cp tests/browser/package-lock.json tests/browser/node_modules/.factcheck-lock.json
+fi
 .venv/bin/ruff check .
 # --fast: the quick local loop, without the tests marked slow (the container image build, the Ray
 # cluster, the wheel, the Climate-FEVER run); CI runs everything

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -35,17 +33,12 @@ WAIT = 120_000  # ms: an article check takes several seconds on 2 cores
 
 
 @pytest.fixture(scope="session")
-def axe_source(tmp_path_factory) -> str:
-    """axe-core, installed from npm into a temporary folder at test time."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail("npm is needed to install axe-core for the accessibility check")
-    folder = tmp_path_factory.mktemp("axe")
-    subprocess.run(
-        [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(folder), "axe-core@4"],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
-    return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+def axe_source() -> str:
+    """axe-core, pinned in tests/browser/package.json and installed by ./test.sh (npm ci): no test reaches npm."""
+    script = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        pytest.fail(f"{script} is missing: ./test.sh installs it (npm ci --prefix tests/browser)")
+    return script.read_text(encoding="utf-8")
 
 
 def _free_port() -> int:
