@@ -74,7 +74,3 @@ def holder_pid(root: Path) -> int | None:
         return None
     finally:
         os.close(fd)
-
-
-def is_idle(root: Path) -> bool:
-    return holder_pid(root) is None

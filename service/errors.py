@@ -33,10 +33,6 @@ class InvalidInputError(FactCheckError):
     code, status, exit_code = "invalid_request", 422, 2
 
 
-class MalformedJSONError(FactCheckError):
-    code, status, exit_code = "malformed_json", 400, 2
-
-
 class IndexUnavailableError(FactCheckError):
     code, status, exit_code = "index_unavailable", 503, 3
 
@@ -46,6 +42,8 @@ class CorpusError(FactCheckError):
 
 
 class ModelError(FactCheckError):
+    """A model that cannot be loaded: a configured path or name that does not hold one, damaged weights."""
+
     code, status, exit_code = "model_error", 500, 5
 
 
@@ -111,6 +109,8 @@ class JobInterruptedError(FactCheckError):
 CODES: dict[str, int] = {
     **{cls.code: cls.status for cls in FactCheckError.__subclasses__()},
     **{code: status for code, status, _ in _INDEX_ERRORS.values()},
+    # answered by the API's handlers from the status alone (service/api/errors.py), never raised
+    "malformed_json": 400,
     "forbidden": 403,
     "method_not_allowed": 405,
     "internal_error": 500,

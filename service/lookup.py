@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from haystack import Document
 
 from index.inference import model_lock
 from index.store import FaissDocumentStore
-from service.errors import InvalidInputError
+from service.errors import FactCheckError, InvalidInputError, ModelError
 from service.model_identity import load_checked
 from service.model_names import resolve_model_path
 from service.pipelines import EmbedderFactory, build_lookup_pipeline, build_verify_pipeline
@@ -189,6 +190,20 @@ def shown(items: list[ScoredCandidate], k: int, verdict: ClaimVerdict) -> list[S
     return sorted(chosen + others, key=items.index)
 
 
+@contextmanager
+def model_errors() -> Iterator[None]:
+    """A model that fails to load is ``model_error`` (exit code 5), named with its settings, not a trace."""
+    try:
+        yield
+    except FactCheckError:
+        raise
+    except Exception as exc:  # whatever the model libraries raise: OSError, ValueError, their own
+        raise ModelError(
+            f"a model cannot be loaded ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+            "check FACTCHECK_EMBEDDING_MODEL and FACTCHECK_STANCE_MODEL"
+        ) from exc
+
+
 class ClaimLookup:
     """A loaded index with its two pipelines, check (verify) and search, built once and used by every request."""
 
@@ -203,9 +218,10 @@ class ClaimLookup:
         self.store = store
         self.index_dir = index_dir
         self.pipeline = build_lookup_pipeline(settings, store, embedder_factory)
-        self.pipeline.warm_up()
         self.verify_pipeline = build_verify_pipeline(settings, store, embedder_factory)
-        self.verify_pipeline.warm_up()
+        with model_errors():
+            self.pipeline.warm_up()
+            self.verify_pipeline.warm_up()
         # One model instance serves every lookup and build in this process (see index.inference);
         # the lock is the model's, so the lookup that replaces this one after a swap shares it.
         self._lock = model_lock(resolve_model_path(settings.embedding_model, settings.model_cache_dir))

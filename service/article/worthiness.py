@@ -87,10 +87,6 @@ class WorthinessScorer:
             self.embedder.warm_up()
         self._classifier = classifier
 
-    @property
-    def uses_classifier(self) -> bool:
-        return self._classifier is not None
-
     @component.output_types(scored=list[ScoredSentence], ms=float)
     def run(self, sentences: list[Sentence], article: ArticleText, progress: Progress | None = None) -> dict:
         started = time.perf_counter()

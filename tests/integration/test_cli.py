@@ -171,3 +171,24 @@ def test_a_server_refusal_carries_the_service_error(run, server_url):
     assert res.exit_code == 1 and "answered 401 unauthorized" in res.output
     res = run("check", "--server", server_url, "--token", "reader-secret-0123456789", "--index-dir", "x", "NATO")
     assert res.exit_code == 2 and "--index-dir names a local index" in res.output
+
+
+def test_a_model_that_cannot_load_is_model_error(run, sample_index, tmp_path, monkeypatch, settings_factory):
+    """A stance model setting that names an empty folder: one line and exit code 5 at the CLI, and the
+    service starts unready with the reason instead of a trace."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    empty = tmp_path / "no-model-here"
+    empty.mkdir()
+    monkeypatch.setenv("FACTCHECK_STANCE_MODEL", str(empty))
+    monkeypatch.setenv("FACTCHECK_STANCE_BACKEND", "torch")
+    res = run("check", "--index-dir", str(sample_index), "NATO summit in Brussels")
+    assert res.exit_code == 5, res.output
+    assert res.output.startswith("Error: a model cannot be loaded (") and "FACTCHECK_STANCE_MODEL" in res.output
+    assert "Traceback" not in res.output
+    settings = settings_factory(sample_index, stance_model=str(empty), stance_backend="torch")
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["reason"].startswith("a model cannot be loaded")
