@@ -7,6 +7,8 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationInfo, field_validator
 
 Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO"]
+# the one list of verdicts, in the order reports and tables give them
+VERDICTS: tuple[str, ...] = get_args(Verdict)
 
 
 def _lone_surrogate(value: Any, where: str = "") -> str | None:

@@ -19,6 +19,7 @@ from service.article.worthiness import Progress, ScoredSentence
 from service.errors import FactCheckError, InvalidInputError
 from service.lookup import ClaimLookup, validate_language, validate_top_k
 from service.schemas import (
+    VERDICTS,
     ArticleClaimResult,
     ArticleReport,
     ArticleSentence,
@@ -29,7 +30,6 @@ from service.schemas import (
 )
 from service.settings import Settings
 
-VERDICTS = ("SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO")
 # timings_ms key -> pipeline component
 STAGES = {
     "extract": "clean",

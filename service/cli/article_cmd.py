@@ -9,11 +9,10 @@ from pathlib import Path
 import click
 
 from service.cli.check_cmd import print_verdict
-from service.cli.common import CLIError, handle_errors, index_dir_option, is_terminal, make_settings
+from service.cli.common import VERDICT_COLOURS, CLIError, handle_errors, index_dir_option, is_terminal, make_settings
 from service.schemas import ArticleReport
 
 _SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
-_COLOURS = {"SUPPORTED": "green", "REFUTED": "red", "CONFLICTING": "yellow", "NOT_ENOUGH_INFO": "blue"}
 
 
 def read_article(path: str, kind: str | None) -> tuple[str, str]:
@@ -47,7 +46,7 @@ def read_article(path: str, kind: str | None) -> tuple[str, str]:
 
 def _summary_line(report: ArticleReport) -> str:
     parts = [
-        click.style(f"{n} {v.replace('_', ' ').lower()}", fg=_COLOURS[v])
+        click.style(f"{n} {v.replace('_', ' ').lower()}", fg=VERDICT_COLOURS[v])
         for v, n in report.summary.verdicts.items()
         if n
     ]

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from service.cli.common import CLIError, handle_errors, index_dir_option, is_stdout_terminal, make_settings
+from service.cli.common import (
+    VERDICT_COLOURS,
+    CLIError,
+    handle_errors,
+    index_dir_option,
+    is_stdout_terminal,
+    make_settings,
+)
 from service.errors import FactCheckError, describe
 from service.schemas import SearchResponse, VerifiedEvidence, VerifyResponse
 
@@ -32,7 +39,6 @@ def _read_claims(handle) -> list[tuple[int, object]]:
     return claims
 
 
-_COLOURS = {"SUPPORTED": "green", "REFUTED": "red", "CONFLICTING": "yellow", "NOT_ENOUGH_INFO": "blue"}
 _STANCE_MARK = {"supports": "SUPPORTS", "refutes": "REFUTES", "neutral": "neutral"}
 
 
@@ -60,7 +66,7 @@ def _highlight(ev: VerifiedEvidence) -> str:
 
 
 def print_verdict(result: VerifyResponse) -> None:
-    verdict = click.style(result.verdict.replace("_", " "), fg=_COLOURS[result.verdict], bold=True)
+    verdict = click.style(result.verdict.replace("_", " "), fg=VERDICT_COLOURS[result.verdict], bold=True)
     click.echo(f"{verdict}  (confidence {result.confidence:.0%})  {result.claim}")
     if not result.evidence:
         click.echo("  No evidence found.")

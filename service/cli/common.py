@@ -72,6 +72,10 @@ def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+# a verdict's colour on a terminal, the same in every command
+VERDICT_COLOURS = {"SUPPORTED": "green", "REFUTED": "red", "CONFLICTING": "yellow", "NOT_ENOUGH_INFO": "blue"}
+
+
 def is_terminal() -> bool:
     return sys.stderr.isatty()
 

@@ -10,7 +10,9 @@ from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 
-LABELS: tuple[str, ...] = ("SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO")
+from service.schemas import VERDICTS
+
+LABELS: tuple[str, ...] = VERDICTS
 
 
 def labels_present(y_true: Sequence[Hashable]) -> list[Hashable]:

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from haystack import component
 
+from service.schemas import VERDICTS
 from service.verify.types import ScoredCandidate
 
-VERDICTS = ("SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO")
 PARAMS_FILE = Path(__file__).with_name("verdict.json")
 
 
