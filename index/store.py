@@ -44,7 +44,15 @@ from index.faiss_index import (
 )
 from index.manifest import Manifest, file_sha256
 from index.passages import PassageDB, StoredDocuments
-from index.version_files import DOCUMENTS, LEGACY_PASSAGES, PASSAGES, VECTORS, open_version, read_manifest
+from index.version_files import (
+    DOCUMENTS,
+    LEGACY_PASSAGES,
+    PASSAGES,
+    VECTORS,
+    no_version_served,
+    open_version,
+    read_manifest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -369,15 +377,7 @@ class FaissDocumentStore:
             store.version = version
             store.skipped = [(v, str(e)) for v, e in failures]
             return store
-        if not failures:
-            raise IndexNotFoundError(f"no index at {root} (build one with: factcheck index build --index-dir {root})")
-        first = failures[0][1]
-        if len(failures) > 1:
-            error = type(first)(f"{first} (and no older version passes its checks)")
-            error.refused_versions = {v: str(e) for v, e in failures}
-            raise error from first
-        first.refused_versions = {v: str(e) for v, e in failures}
-        raise first
+        raise no_version_served(root, failures)
 
     @classmethod
     def _load_folder(

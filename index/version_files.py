@@ -31,12 +31,23 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class VersionFiles:
-    manifest: Manifest
     index: faiss.Index
     db: PassageDB
     passages: int
-    documents: int
     bm25: BM25Index | None
+
+
+def no_version_served(root: Path, failures: list[tuple[str, Exception]]) -> Exception:
+    """The error when no version of ``root`` can be served: the first refusal (CURRENT's), each version
+    tried named in ``refused_versions``; "no index" when there was none to try."""
+    if not failures:
+        return IndexNotFoundError(f"no index at {root} (build one with: factcheck index build --index-dir {root})")
+    first = failures[0][1]
+    error = type(first)(f"{first} (and no older version passes its checks)") if len(failures) > 1 else first
+    error.refused_versions = {v: str(e) for v, e in failures}  # type: ignore[attr-defined]
+    if error is not first:
+        error.__cause__ = first
+    return error
 
 
 def read_manifest(folder: Path, expected_model: str | None, expected_weights: str | None = None) -> Manifest:
@@ -99,9 +110,12 @@ def open_version(
             f"the file holds a {type(index).__name__}"
         )
     set_nprobe(index, nprobe)
-    if legacy and read_db is None:
+    if not legacy:
+        db = open_db(folder / PASSAGES)
+    elif read_db is not None:
+        db = read_db(folder)
+    else:
         raise IndexCorruptError(f"{folder} is a legacy version: load it as a store")
-    db = read_db(folder) if legacy and read_db else open_db(folder / PASSAGES)
     try:
         passages, documents = db.count(), db.document_count()
         if index.ntotal != passages or index.d != manifest.dimension:
@@ -120,7 +134,7 @@ def open_version(
     except BaseException:
         db.close()
         raise
-    return VersionFiles(manifest, index, db, passages, documents, bm25)
+    return VersionFiles(index, db, passages, bm25)
 
 
 def _load_bm25(folder: Path, db: PassageDB, passages: int) -> BM25Index | None:

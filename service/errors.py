@@ -117,6 +117,13 @@ CODES: dict[str, int] = {
 }
 
 
+# code -> CLI exit code, for the codes an answer of the service carries (the CLI's --server)
+EXIT_CODES: dict[str, int] = {
+    **{cls.code: cls.exit_code for cls in FactCheckError.__subclasses__()},
+    **{code: exit_code for code, _, exit_code in _INDEX_ERRORS.values()},
+}
+
+
 def describe(exc: BaseException) -> ErrorInfo:
     """How to report ``exc``: one mapping shared by the API and the CLI."""
     if isinstance(exc, FactCheckError):

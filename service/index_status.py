@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from index import layout
-from index.errors import IndexBusyError, IndexCorruptError, IndexError_, IndexNotFoundError
+from index.errors import IndexBusyError, IndexCorruptError, IndexError_
 from index.lock import BuildLock, holder_pid
 from index.manifest import Manifest
-from index.version_files import is_legacy, open_version, read_manifest
+from index.version_files import is_legacy, no_version_served, open_version, read_manifest
 from service.model_identity import current_identity, warn_on_differences
 from service.settings import Settings
 
@@ -71,7 +71,12 @@ def index_status(settings: Settings) -> dict[str, Any]:
         order = layout.load_order(root)
         serving = next((v for v in order if isinstance(checked.get(v), Manifest)), None)
         if serving is None:
-            _refuse(root, order, checked)
+            # CURRENT may name a version whose folder is gone: refused as the load refuses it
+            failures = [
+                (v, checked.get(v) or IndexCorruptError(f"version {v} ({layout.version_dir(root, v)}) is missing"))
+                for v in order
+            ]
+            raise no_version_served(root, failures)
         manifest = checked[serving]  # type: ignore[assignment]
     warn_on_differences(manifest, current, serving)
     versions = []
@@ -100,18 +105,3 @@ def index_status(settings: Settings) -> dict[str, Any]:
         "staging": [str(p) for p in layout.debris(root)] if running is not None else [],
         "build_running_pid": running,
     }
-
-
-def _refuse(root: Path, order: list[str], checked: dict[str, Manifest | IndexError_]) -> None:
-    """No version can be served: the error the service's load gives."""
-    failures = [
-        (v, checked.get(v) or IndexCorruptError(f"version {v} ({layout.version_dir(root, v)}) is missing"))
-        for v in order
-    ]
-    if not failures:
-        raise IndexNotFoundError(f"no index at {root} (build one with: factcheck index build --index-dir {root})")
-    first = failures[0][1]
-    assert isinstance(first, IndexError_)
-    error = type(first)(f"{first} (and no older version passes its checks)") if len(failures) > 1 else first
-    error.refused_versions = {v: str(e) for v, e in failures}  # type: ignore[attr-defined]
-    raise error

@@ -38,7 +38,6 @@ class IndexSwapper:
         self._tried: str | None = None  # the CURRENT value last loaded (or last failed: no retry every tick)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._starter: threading.Thread | None = None
 
     def load(self) -> ClaimLookup:
         """Load what CURRENT names (or the last good version) and serve it.
@@ -94,8 +93,7 @@ class IndexSwapper:
 
     def start(self, interval: float) -> None:
         """:meth:`load_then_watch` in a daemon thread; /readyz answers 503 with the stage until it is done."""
-        self._starter = threading.Thread(target=self.load_then_watch, args=(interval,), name="index-load", daemon=True)
-        self._starter.start()
+        threading.Thread(target=self.load_then_watch, args=(interval,), name="index-load", daemon=True).start()
 
     def watch(self, interval: float) -> None:
         """Check CURRENT every ``interval`` seconds in a daemon thread (builds by the CLI swap in too)."""

@@ -16,6 +16,7 @@ from service.cli.common import (
     is_stdout_terminal,
     make_settings,
 )
+from service.cli.remote import RemoteError
 from service.errors import FactCheckError, describe
 from service.schemas import SearchResponse, VerifiedEvidence, VerifyResponse
 
@@ -165,8 +166,6 @@ def check(
         click.echo(result.model_dump_json()) if as_json else print_verdict(result)
         return
     if server:
-        from service.cli.remote import RemoteError
-
         validate, batch_size = _plain_claim, REMOTE_BATCH
 
         def verify_batch(claims: list[str]) -> list[dict]:
@@ -236,8 +235,6 @@ def _plain_claim(item: object) -> str:
 
 
 def _one_remote(service, claim: str, top_k: int | None, language: str | None) -> dict:
-    from service.cli.remote import RemoteError
-
     try:
         return service.verify(claim, top_k, language).model_dump()
     except RemoteError as exc:
@@ -276,8 +273,8 @@ def search(
         except FactCheckError as exc:
             failures += 1
             out = _bad_line(number, exc)
-        except CLIError as exc:  # with --server: the service refused this line's claim
-            if getattr(exc, "status", None) != 422:
+        except RemoteError as exc:  # with --server: the service refused this line's claim
+            if exc.status != 422:
                 raise
             failures += 1
             click.echo(f"Warning: line {number}: {exc.detail}", err=True)

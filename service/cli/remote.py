@@ -11,24 +11,16 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from service.cli.common import CLIError
-from service.errors import FactCheckError
+from service.errors import EXIT_CODES
 from service.schemas import BatchVerifyResponse, SearchResponse, VerifyResponse
 
+Answer = TypeVar("Answer", bound=BaseModel)
 TIMEOUT_S = 300.0  # a long batch on a slow CPU; a dead server is found by the connect, not by this
-
-
-def _exit_codes() -> dict[str, int]:
-    """The CLI exit code of each error code the service answers with (one vocabulary, service.errors)."""
-    found: dict[str, int] = {}
-    pending: list[type[FactCheckError]] = [FactCheckError]
-    while pending:
-        cls = pending.pop()
-        found.setdefault(cls.code, cls.exit_code)
-        pending.extend(cls.__subclasses__())
-    return found
 
 
 class RemoteError(CLIError):
@@ -48,7 +40,7 @@ class RemoteService:
         self.url = url.rstrip("/")
         self.token = token
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, path: str, body: dict[str, Any], answer: type[Answer]) -> Answer:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -57,7 +49,13 @@ class RemoteService:
         )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_S) as resp:
-                return json.load(resp)
+                return answer.model_validate(json.load(resp))
+        except ValueError as exc:  # not JSON, or not the API's shape (pydantic's ValidationError is a ValueError)
+            raise CLIError(
+                f"the service at {self.url} did not answer as factcheck serve does ({type(exc).__name__}); "
+                "is the URL right?",
+                1,
+            ) from None
         except urllib.error.HTTPError as exc:
             raise self._refusal(exc) from None
         except (urllib.error.URLError, OSError) as exc:
@@ -72,7 +70,7 @@ class RemoteService:
             code, message = str(body["code"]), str(body["error"])
         except (ValueError, KeyError, TypeError):  # not our error shape: a proxy's page, say
             code, message = "error", exc.reason or "no message"
-        exit_code = _exit_codes().get(code, 1)
+        exit_code = EXIT_CODES.get(code, 1)
         return RemoteError(
             f"the service at {self.url} answered {exc.code} {code}: {message}", exit_code, code, exc.code, message
         )
@@ -82,13 +80,11 @@ class RemoteService:
         return {k: v for k, v in (("top_k", top_k), ("language", language)) if v is not None}
 
     def verify(self, claim: str, top_k: int | None, language: str | None) -> VerifyResponse:
-        body = self._post("/v1/claims/verify", {"claim": claim, **self._options(top_k, language)})
-        return VerifyResponse.model_validate(body)
+        return self._post("/v1/claims/verify", {"claim": claim, **self._options(top_k, language)}, VerifyResponse)
 
     def verify_batch(self, claims: list[str], top_k: int | None, language: str | None) -> BatchVerifyResponse:
-        body = self._post("/v1/claims/verify-batch", {"claims": claims, **self._options(top_k, language)})
-        return BatchVerifyResponse.model_validate(body)
+        body = {"claims": claims, **self._options(top_k, language)}
+        return self._post("/v1/claims/verify-batch", body, BatchVerifyResponse)
 
     def lookup(self, claim: str, top_k: int | None) -> SearchResponse:
-        body = self._post("/v1/claims/search", {"claim": claim, **self._options(top_k, None)})
-        return SearchResponse.model_validate(body)
+        return self._post("/v1/claims/search", {"claim": claim, **self._options(top_k, None)}, SearchResponse)

@@ -166,6 +166,31 @@ def test_server_errors_are_one_line_with_the_documented_exit_codes(run):
     assert res.exit_code == 2 and "http:// or https://" in res.output
 
 
+def test_a_server_that_is_not_factcheck_is_one_line(run):
+    """A URL that answers 200 with a web page, not the API's JSON: named, not a trace."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>a login page</html>")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        res = run("check", "--server", f"http://127.0.0.1:{server.server_port}", "NATO")
+    finally:
+        server.shutdown()
+    assert res.exit_code == 1 and "did not answer as factcheck serve does (JSONDecodeError)" in res.output
+    assert "Traceback" not in res.output
+
+
 def test_a_server_refusal_carries_the_service_error(run, server_url):
     res = run("check", "--server", server_url, "NATO")  # no token: the service has one
     assert res.exit_code == 1 and "answered 401 unauthorized" in res.output
