@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import faiss
 import numpy as np
@@ -22,47 +21,21 @@ from corpus.components import CorpusConverter, SentencePassageSplitter
 from corpus.documents import IngestError, SourceDocument
 from index import layout
 from index.bm25 import BM25_DIR
+from index.build_config import BuildConfig
 from index.changes import Plan, is_noop, plan_version, stored_documents, vectors_reusable
 from index.embedders import document_embedder, embed_passages, embedding_dimension
 from index.errors import DocumentNotFoundError, IndexCorruptError, IndexError_, IndexNotFoundError
+from index.factcheck_vectors import carry_fact_checks
 from index.faiss_index import FLAT, check_trainable, is_flat, normalise_factory
 from index.inference import model_lock
 from index.lock import BuildLock
-from index.manifest import MANIFEST, Manifest, ModelIdentity, corpus_fingerprint
+from index.manifest import MANIFEST, Manifest, corpus_fingerprint
 from index.progress import BarProgress, Progress
 from index.sentence_vectors import sentence_vectors
 from index.store import DOCUMENTS, LEGACY_PASSAGES, PASSAGES, VECTORS, FaissDocumentStore
 from index.verify import pick_samples, verify_version
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class BuildConfig:
-    """What a build needs to know: the model (its recorded name and loadable path) and the splitting."""
-
-    model_name: str
-    model_path: str
-    passage_prefix: str = "passage: "
-    query_prefix: str = "query: "
-    batch_size: int = 32
-    sentences_per_passage: int = 3
-    max_chars: int = 600
-    embed_titles: bool = True
-    progress_bar: bool = False
-    keep_versions: int = 3
-    # the FAISS index of new versions: exact (IDMap2,Flat) or an IVF factory such as IVF4096,PQ48
-    # None: the factory of the version an update starts from, or Flat for a new index
-    faiss_factory: str | None = None
-    # the weights and libraries recorded in the manifest (the service fills it in; None records nothing)
-    identity: ModelIdentity | None = None
-    # A ready document-embedder component to use instead of the model (tests, benchmarks).
-    embedder: Any = field(default=None, repr=False)
-    # each passage's sentences embedded too (with the query prefix) and kept in the version, so a claim check
-    # reads its sentence windows' vectors instead of embedding them (see service/verify/relevance.py)
-    sentence_vectors: bool = True
-    # with ``embedder``: the component that embeds the sentences (None: a version without sentence vectors)
-    sentence_embedder: Any = field(default=None, repr=False)
 
 
 @dataclass
@@ -215,7 +188,7 @@ def _write_version(
     held = lock or BuildLock(root).acquire()
     try:
         layout.remove_debris(root)
-        _adopt_flat_index(root)
+        adopt_flat_index(root)
         progress.stage("loading")
         base = _load_base(root, needs_documents)
         # an update keeps its index's kind unless told otherwise: an IVF index never turns Flat by default
@@ -326,6 +299,7 @@ def _make_version(
         )
         progress.stage("saving")
         store.save(staging, manifest)
+        carry_fact_checks(base, staging, manifest, config)
         progress.stage("verifying")
         samples = pick_samples([plan.passages[i] for i in copy], new)
         verify_version(
@@ -385,7 +359,7 @@ def _load_base(root: Path, needs_documents: bool = False) -> FaissDocumentStore 
         return None
 
 
-def _adopt_flat_index(root: Path) -> None:
+def adopt_flat_index(root: Path) -> None:
     """Move an index saved in the old one-folder layout into ``versions/`` (copied, then removed)."""
     if not (root / MANIFEST).is_file():
         return

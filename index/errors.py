@@ -32,3 +32,7 @@ class IndexBusyError(IndexError_):
 
 class DocumentNotFoundError(IndexError_):
     """A document id that the index does not hold."""
+
+
+class FactCheckNotFoundError(DocumentNotFoundError):
+    """A fact-check id that the index does not hold."""

@@ -78,6 +78,8 @@ class Manifest(BaseModel):
     # id picks its shard; None for a version that is one store folder
     shards: list[str] | None = None
     shard_key: str | None = None
+    # published fact-checks kept beside the passages (index/factchecks.py); None: the version has none
+    fact_check_count: int | None = None
 
     def write(self, folder: Path) -> None:
         (folder / MANIFEST).write_text(self.model_dump_json(indent=2), encoding="utf-8")

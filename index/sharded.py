@@ -98,6 +98,7 @@ class ShardedDocumentStore:
     """
 
     def __init__(self, shards: list[Any], manifest: Manifest) -> None:
+        self.fact_checks: Any = None  # set by the load (index/factchecks.py)
         self.shards = shards
         self.manifest = manifest
         self.embedding_dim = manifest.dimension

@@ -32,6 +32,7 @@ from haystack.utils.filters import document_matches_filter
 from index import layout
 from index.bm25 import BM25Index
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from index.factchecks import FactCheckIndex
 from index.faiss_index import (
     DEFAULT_NPROBE,
     FLAT,
@@ -100,6 +101,8 @@ class FaissDocumentStore:
         # lexical index of the passages as of the last save()/load(); None for indexes saved
         # before BM25 existed. Passages written since are not in it, deleted ones are skipped.
         self.bm25: BM25Index | None = None
+        # the version's published fact-checks (index/factchecks.py); None when it holds none
+        self.fact_checks: FactCheckIndex | None = None
 
     # --- Haystack DocumentStore protocol ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -387,7 +390,9 @@ class FaissDocumentStore:
         if manifest.shards is not None:  # several store folders behind one manifest (index/sharded.py)
             from index.sharded import load_sharded
 
-            return load_sharded(folder, manifest, expected_model, expected_weights)  # type: ignore[return-value]
+            sharded = load_sharded(folder, manifest, expected_model, expected_weights)
+            sharded.fact_checks = FactCheckIndex.load(folder, manifest)
+            return sharded  # type: ignore[return-value]
         store = cls(manifest.dimension, manifest.faiss_factory)
         files = open_version(folder, manifest, store._nprobe, read_db=_read_legacy)
         store._index = files.index
@@ -398,6 +403,11 @@ class FaissDocumentStore:
         store.bm25 = files.bm25
         store._next_id = store._db.max_int_id() + 1
         store.manifest = manifest
+        try:
+            store.fact_checks = FactCheckIndex.load(folder, manifest)
+        except BaseException:
+            store._db.close()
+            raise
         return store
 
 

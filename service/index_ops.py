@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from corpus.claimreview import FactCheck
 from corpus.documents import SourceDocument
 from index.build import BuildReport, build_index, delete_documents, rebuild_index, update_index, upsert_documents
+from index.factcheck_report import FactCheckReport
 from index.lock import BuildLock
 from index.progress import Progress
 from service.errors import CorpusError, InvalidInputError
@@ -86,8 +88,40 @@ def run_delete(
         return delete_documents(settings.index_dir, ids, build_config(settings), progress, lock)
 
 
-def report_dict(report: BuildReport) -> dict[str, Any]:
-    """The JSON shape of a build report (CLI ``--json`` and the API's job result)."""
+def run_import_fact_checks(
+    settings: Settings, records: list[FactCheck], progress: Progress | None = None, lock: BuildLock | None = None
+) -> FactCheckReport:
+    """Add published fact-checks to the index (a new version; those with the same id are replaced)."""
+    from index.factcheck_build import import_fact_checks
+
+    return import_fact_checks(settings.index_dir, records, build_config(settings), lock, progress)
+
+
+def run_delete_fact_checks(
+    settings: Settings, ids: list[str], progress: Progress | None = None, lock: BuildLock | None = None
+) -> FactCheckReport:
+    from index.factcheck_build import delete_fact_checks
+
+    return delete_fact_checks(settings.index_dir, ids, build_config(settings), lock, progress)
+
+
+def report_dict(report: BuildReport | FactCheckReport) -> dict[str, Any]:
+    """The JSON shape of a build or fact-check import report (CLI ``--json`` and the API's job result)."""
+    if isinstance(report, FactCheckReport):
+        return {
+            "index_dir": str(report.index_dir),
+            "version": report.version,
+            "previous": report.previous,
+            "up_to_date": report.up_to_date,
+            "fact_checks": report.fact_checks,
+            "added": report.added,
+            "replaced": report.replaced,
+            "removed": report.removed,
+            "unchanged": report.unchanged,
+            "embedded": report.embedded,
+            "pruned": report.pruned,
+            "seconds": report.seconds,
+        }
     return {
         "index_dir": str(report.index_dir),
         "version": report.version,

@@ -14,6 +14,7 @@ from typing import Any
 
 from index import layout
 from index.errors import IndexBusyError, IndexCorruptError, IndexError_
+from index.factchecks import FactCheckIndex
 from index.lock import BuildLock, holder_pid
 from index.manifest import Manifest
 from index.version_files import is_legacy, no_version_served, open_version, read_manifest
@@ -47,6 +48,7 @@ def check_version(folder: Path, settings: Settings, expected_weights: str | None
         return FaissDocumentStore.load(folder, settings.embedding_model, expected_weights).manifest  # type: ignore[return-value]
     files = open_version(folder, manifest, settings.faiss_nprobe)
     files.db.close()
+    FactCheckIndex.load(folder, manifest)  # the fact-checks' records, vectors and BM25 agree
     return manifest
 
 
@@ -89,6 +91,7 @@ def index_status(settings: Settings) -> dict[str, Any]:
                 built_at=result.built_at,
                 embedded=result.embedded,
                 reused=result.reused,
+                fact_checks=result.fact_check_count or 0,
             )
         else:
             entry.update(ok=False, error=str(result))

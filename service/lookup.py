@@ -18,13 +18,15 @@ from index.store import FaissDocumentStore
 from service.errors import FactCheckError, InvalidInputError, ModelError
 from service.model_identity import load_checked
 from service.model_names import resolve_model_path
-from service.pipelines import EmbedderFactory, build_lookup_pipeline, build_verify_pipeline
+from service.pipelines import EmbedderFactory, build_lookup_pipeline, build_match_pipeline, build_verify_pipeline
 from service.schemas import (
     BatchVerifyResponse,
     CitedSentence,
     Consistency,
     Evidence,
     IndexInfo,
+    MatchResponse,
+    PriorFactCheck,
     SearchResponse,
     Stance,
     VerifiedEvidence,
@@ -172,6 +174,7 @@ STAGES = {
     "judge": "judge",
     "rerank": "rerank",
     "verdict": "verdict",
+    "prior": "prior",
 }
 
 
@@ -219,9 +222,11 @@ class ClaimLookup:
         self.index_dir = index_dir
         self.pipeline = build_lookup_pipeline(settings, store, embedder_factory)
         self.verify_pipeline = build_verify_pipeline(settings, store, embedder_factory)
+        self.match_pipeline = build_match_pipeline(settings, store, embedder_factory)
         with model_errors():
             self.pipeline.warm_up()
             self.verify_pipeline.warm_up()
+            self.match_pipeline.warm_up()
         # One model instance serves every lookup and build in this process (see index.inference);
         # the lock is the model's, so the lookup that replaces this one after a swap shares it.
         self._lock = model_lock(resolve_model_path(settings.embedding_model, settings.model_cache_dir))
@@ -291,16 +296,7 @@ class ClaimLookup:
         self, claims: list[object], top_k: int | None = None, language: object = None, locs: list[str] | None = None
     ) -> tuple[BatchVerifyResponse, list[list[ScoredCandidate]]]:
         """:meth:`verify_batch`, and every claim's judged passages (all candidates, for evaluation and fitting)."""
-        if not isinstance(claims, list) or not claims:
-            raise InvalidInputError("claims must be a non-empty list", [{"loc": "claims", "message": "empty"}])
-        if len(claims) > self.settings.max_batch_claims:
-            raise InvalidInputError(
-                f"{len(claims)} claims in one batch; the limit is {self.settings.max_batch_claims} "
-                "(FACTCHECK_MAX_BATCH_CLAIMS)",
-                [{"loc": "claims", "message": "too many"}],
-            )
-        locs = locs or [f"claims.{i}" for i in range(len(claims))]
-        texts = [validate_claim(c, self.settings, loc) for c, loc in zip(claims, locs, strict=True)]
+        texts = self._claims(claims, locs)
         k = validate_top_k(top_k, self.settings)
         lang = validate_language(language)
         started = time.perf_counter()
@@ -314,8 +310,13 @@ class ClaimLookup:
         stage_ms = {stage: round(out[name]["ms"], 2) for stage, name in STAGES.items()}
         stage_ms["total"] = took
         results = []
-        for text, claim_lang, items, verdict in zip(
-            texts, out["claims"]["languages"], out["rerank"]["evidence"], out["verdict"]["verdicts"], strict=True
+        for text, claim_lang, items, verdict, prior in zip(
+            texts,
+            out["claims"]["languages"],
+            out["rerank"]["evidence"],
+            out["verdict"]["verdicts"],
+            out["prior"]["matches"],
+            strict=True,
         ):
             results.append(
                 VerifyResponse(
@@ -327,9 +328,46 @@ class ClaimLookup:
                     evidence=[to_verified(i, item) for i, item in enumerate(shown(items, k, verdict), start=1)],
                     took_ms=took,
                     index_version=self.store.version,
+                    prior_fact_checks=[PriorFactCheck(**m) for m in prior],
                 )
             )
         return BatchVerifyResponse(results=results, timings_ms=stage_ms, took_ms=took), out["rerank"]["evidence"]
+
+    def match(self, claims: list[object], top_k: int | None = None, language: object = None,
+              locs: list[str] | None = None) -> list[MatchResponse]:
+        """Each claim's published fact-checks of the same claim, best first; no evidence and no verdict."""
+        texts = self._claims(claims, locs)
+        k = self.settings.prior_top_k if top_k is None else validate_top_k(top_k, self.settings)
+        lang = validate_language(language)
+        started = time.perf_counter()
+        out = self.match_pipeline.run(
+            {"claims": {"claims": texts, "languages": [lang] * len(texts)}, "prior": {"top_k": k}},
+            include_outputs_from={"claims"},
+        )
+        took = round((time.perf_counter() - started) * 1000, 2)
+        return [
+            MatchResponse(
+                claim=text,
+                language=claim_lang,
+                matches=[PriorFactCheck(**m) for m in found],
+                took_ms=took,
+                index_version=self.store.version,
+            )
+            for text, claim_lang, found in zip(texts, out["claims"]["languages"], out["prior"]["matches"], strict=True)
+        ]
+
+    def _claims(self, claims: object, locs: list[str] | None) -> list[str]:
+        """A batch's claims, each validated (``locs`` name them in errors); :class:`InvalidInputError` otherwise."""
+        if not isinstance(claims, list) or not claims:
+            raise InvalidInputError("claims must be a non-empty list", [{"loc": "claims", "message": "empty"}])
+        if len(claims) > self.settings.max_batch_claims:
+            raise InvalidInputError(
+                f"{len(claims)} claims in one batch; the limit is {self.settings.max_batch_claims} "
+                "(FACTCHECK_MAX_BATCH_CLAIMS)",
+                [{"loc": "claims", "message": "too many"}],
+            )
+        locs = locs or [f"claims.{i}" for i in range(len(claims))]
+        return [validate_claim(c, self.settings, loc) for c, loc in zip(claims, locs, strict=True)]
 
     def info(self) -> IndexInfo:
         m = self.store.manifest
@@ -345,4 +383,5 @@ class ClaimLookup:
             format_version=m.format_version if m else None,
             version=self.store.version,
             refused_versions={v: reason for v, reason in self.store.skipped},
+            fact_check_count=m.fact_check_count if m else None,
         )

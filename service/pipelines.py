@@ -79,6 +79,7 @@ def build_verify_pipeline(
     """
     from index.embedders import document_embedder
     from index.inference import model_lock
+    from service.prior.match import PriorFactChecks
     from service.verify.claims import ClaimBatch, LockedEmbedder
     from service.verify.evidence import PassageJudge
     from service.verify.fuse import RankFusion
@@ -113,6 +114,11 @@ def build_verify_pipeline(
     pipe.add_component("judge", PassageJudge(params))
     pipe.add_component("rerank", EvidenceRanker())
     pipe.add_component("verdict", VerdictAggregator(params))
+    # beside the evidence, not in its place: the published fact-checks of the same claim
+    pipe.add_component("prior", PriorFactChecks(store, top_k=settings.prior_top_k))
+    pipe.connect("embedder.documents", "prior.documents")
+    pipe.connect("claims.claims", "prior.claims")
+    pipe.connect("claims.languages", "prior.languages")
     pipe.connect("claims.documents", "embedder.documents")
     pipe.connect("embedder.documents", "dense.documents")
     pipe.connect("claims.claims", "bm25.claims")
@@ -137,6 +143,35 @@ def build_verify_pipeline(
     pipe.connect("stance.probs", "judge.probs")
     pipe.connect("judge.scored", "rerank.scored")
     pipe.connect("rerank.evidence", "verdict.evidence")
+    return pipe
+
+
+def build_match_pipeline(
+    settings: Settings, store: FaissDocumentStore, embedder_factory: EmbedderFactory | None = None
+) -> Pipeline:
+    """claims -> embeddings -> prior fact-checks of the same claims (no evidence, no verdict).
+
+    Run it with ``{"claims": {"claims": [...], "languages": [...]}, "prior": {"top_k": k}}``.
+    """
+    from index.embedders import document_embedder
+    from index.inference import model_lock
+    from service.prior.match import PriorFactChecks
+    from service.verify.claims import ClaimBatch, LockedEmbedder
+
+    model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
+    prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
+    if embedder_factory is not None:
+        embedder = embedder_factory("documents", prefix)
+    else:
+        embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
+    pipe = Pipeline()
+    pipe.add_component("claims", ClaimBatch())
+    pipe.add_component("embedder", LockedEmbedder(embedder, model_lock(model_path)))
+    pipe.add_component("prior", PriorFactChecks(store, top_k=settings.prior_top_k))
+    pipe.connect("claims.documents", "embedder.documents")
+    pipe.connect("embedder.documents", "prior.documents")
+    pipe.connect("claims.claims", "prior.claims")
+    pipe.connect("claims.languages", "prior.languages")
     return pipe
 
 

@@ -7,6 +7,8 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationInfo, field_validator
 
 Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO"]
+# corpus.ratings.RATING_CLASSES
+RatingClass = Literal["false", "mostly_false", "mixed", "mostly_true", "true", "unverifiable", "other"]
 # the one list of verdicts, in the order reports and tables give them
 VERDICTS: tuple[str, ...] = get_args(Verdict)
 
@@ -162,6 +164,21 @@ class SearchResponse(Schema):
     took_ms: float
 
 
+class PriorFactCheck(Schema):
+    """A fact-check already published about the same claim (imported from ClaimReview records)."""
+
+    id: str
+    claim: str = Field(..., description="The claim the fact-checker reviewed, as they wrote it.")
+    score: float = Field(..., description="How sure the matcher is that it is the same claim (0 to 1).")
+    rating: str | None = Field(None, description="The publisher's rating as written ('Falsch', 'Pants on Fire').")
+    rating_class: RatingClass = Field(..., description="The rating on one scale, for every publisher and language.")
+    publisher: str | None = None
+    url: str | None = None
+    published: str | None = Field(None, description="When the fact-check was published (YYYY-MM-DD where known).")
+    language: str | None = None
+    title: str | None = None
+
+
 class VerifyResponse(Schema):
     claim: str
     language: str | None = Field(None, description="The claim's language, as given or detected.")
@@ -178,6 +195,32 @@ class VerifyResponse(Schema):
     timings_ms: dict[str, float] = Field(default_factory=dict, description="Milliseconds per pipeline stage.")
     took_ms: float
     index_version: str | None = None
+    prior_fact_checks: list[PriorFactCheck] = Field(
+        default_factory=list,
+        description="Fact-checks already published about this claim, best match first (empty when none passes the "
+        "matcher's threshold). Their ratings are their publishers'; the verdict above is ours.",
+    )
+
+
+class MatchRequest(Request):
+    claim: str = Field(..., description="The claim, in any language.", examples=["NATO banned Belarusian diplomats"])
+    top_k: StrictInt | None = Field(
+        None, description="At most this many fact-checks (1 to FACTCHECK_MAX_TOP_K; default 3).",
+        json_schema_extra=_AT_LEAST_ONE,
+    )
+    language: str | None = Field(None, description="ISO 639-1 code of the claim's language; detected otherwise.")
+
+
+class MatchResponse(Schema):
+    claim: str
+    language: str | None = None
+    matches: list[PriorFactCheck] = Field(..., description="Prior fact-checks of the same claim, best first.")
+    took_ms: float
+    index_version: str | None = None
+
+
+class FactChecksAccepted(Schema):
+    count: int = Field(..., description="Fact-checks read from the request, to be imported by the job.")
 
 
 class BatchVerifyResponse(Schema):
@@ -203,6 +246,7 @@ class IndexInfo(Schema):
         "version served, or every version when none could be loaded.",
     )
     error: str | None = None
+    fact_check_count: int | None = Field(None, description="Published fact-checks the version holds (for matching).")
 
 
 class ErrorDetail(Schema):
@@ -257,7 +301,9 @@ class JobProgress(Schema):
 
 class JobInfo(Schema):
     id: str
-    kind: str = Field(..., description="rebuild, upsert_documents or delete_document.")
+    kind: str = Field(
+        ..., description="rebuild, upsert_documents, delete_document, import_fact_checks or delete_fact_check."
+    )
     state: Literal["queued", "running", "succeeded", "failed"]
     created_at: str
     started_at: str | None = None

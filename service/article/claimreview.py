@@ -11,7 +11,10 @@ The mapping (also in the README):
   when its URL is known, and ``firstAppearance`` the same;
 - ``datePublished``: the day of the review; ``author``: the ``Organization`` named by
   FACTCHECK_CLAIMREVIEW_AUTHOR;
-- ``reviewBody``: the cited evidence sentence the verdict rests on, with its document's title.
+- ``reviewBody``: the cited evidence sentence the verdict rests on, with its document's title;
+- ``citation``: the fact-checks already published about the same claim (``prior_fact_checks``), each a
+  ``ClaimReview`` of its own with its publisher as ``author`` and its publisher's rating: cited beside
+  our review, never merged into our ``reviewRating``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,24 @@ def _body(claim: ArticleClaimResult) -> str | None:
     return f"{result.verdict} ({result.confidence:.0%}): {first.sentence.text}{where}"
 
 
+def _prior(claim: ArticleClaimResult) -> list[dict]:
+    cited = []
+    for m in claim.result.prior_fact_checks:
+        review: dict = {"@type": "ClaimReview", "claimReviewed": m.claim}
+        if m.url:
+            review["url"] = m.url
+        if m.publisher:
+            review["author"] = {"@type": "Organization", "name": m.publisher}
+        if m.rating:
+            review["reviewRating"] = {"@type": "Rating", "alternateName": m.rating}
+        if m.published:
+            review["datePublished"] = m.published
+        if m.language:
+            review["inLanguage"] = m.language
+        cited.append(review)
+    return cited
+
+
 def claim_reviews(report: ArticleReport, author: str, today: dt.date | None = None) -> list[dict]:
     """One ClaimReview per checked claim of ``report``."""
     reviewed_on = (today or dt.date.today()).isoformat()
@@ -74,6 +95,9 @@ def claim_reviews(report: ArticleReport, author: str, today: dt.date | None = No
         body = _body(claim)
         if body:
             record["reviewBody"] = body
+        prior = _prior(claim)
+        if prior:
+            record["citation"] = prior
         if claim.result.language or report.language:
             record["inLanguage"] = claim.result.language or report.language
         records.append(record)

@@ -11,34 +11,17 @@ import click
 from service.cli.common import (
     VERDICT_COLOURS,
     CLIError,
+    bad_line,
     handle_errors,
     index_dir_option,
     is_stdout_terminal,
     make_settings,
+    prior_lines,
+    read_claims,
 )
 from service.cli.remote import RemoteError
-from service.errors import FactCheckError, describe
+from service.errors import FactCheckError
 from service.schemas import SearchResponse, VerifiedEvidence, VerifyResponse
-
-
-def _read_claims(handle) -> list[tuple[int, object]]:
-    """Claims from a file: a line is a claim, or a JSON object with a "claim" key."""
-    claims = []
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        text = line.rstrip("\n")
-        if text.lstrip().startswith("{"):
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                claims.append((number, FactCheckError(f"line {number}: invalid JSON ({exc.msg})")))
-                continue
-            claims.append((number, record.get("claim") if isinstance(record, dict) else None))
-        else:
-            claims.append((number, text))
-    return claims
-
 
 _STANCE_MARK = {"supports": "SUPPORTS", "refutes": "REFUTES", "neutral": "neutral"}
 
@@ -67,6 +50,11 @@ def _highlight(ev: VerifiedEvidence) -> str:
 
 
 def print_verdict(result: VerifyResponse) -> None:
+    # what has been published about the claim comes first; the verdict below is ours
+    for line in prior_lines(result.prior_fact_checks):
+        click.echo(line)
+    if result.prior_fact_checks:
+        click.echo()
     verdict = click.style(result.verdict.replace("_", " "), fg=VERDICT_COLOURS[result.verdict], bold=True)
     click.echo(f"{verdict}  (confidence {result.confidence:.0%})  {result.claim}")
     if not result.evidence:
@@ -127,12 +115,6 @@ def _open(index_dir: Path | None, server: str | None = None, token: str | None =
     settings = make_settings(index_dir)
     configure_threads(settings.threads)
     return ClaimLookup.open(settings)
-
-
-def _bad_line(number: int, exc: FactCheckError) -> dict:
-    info = describe(exc)
-    click.echo(f"Warning: line {number}: {info.message}", err=True)
-    return {"ok": False, "line": number, "code": info.code, "error": info.message}
 
 
 @click.command(name="check")
@@ -204,14 +186,14 @@ def check(
         sys.stdout.flush()
         pending.clear()
 
-    for number, item in _read_claims(claims_file):
+    for number, item in read_claims(claims_file):
         try:
             if isinstance(item, Exception):
                 raise item
             pending.append((number, validate(item)))
         except FactCheckError as exc:
             failures += 1
-            pending.append((number, _bad_line(number, exc)))
+            pending.append((number, bad_line(number, exc)))
         if sum(isinstance(c, str) for _, c in pending) >= batch_size:
             flush()
     flush()
@@ -265,14 +247,14 @@ def search(
         click.echo(result.model_dump_json()) if as_json else print_search(result)
         return
     failures = 0
-    for number, item in _read_claims(claims_file):
+    for number, item in read_claims(claims_file):
         try:
             if isinstance(item, Exception):
                 raise item
             out = lookup.lookup(item, top_k).model_dump()
         except FactCheckError as exc:
             failures += 1
-            out = _bad_line(number, exc)
+            out = bad_line(number, exc)
         except RemoteError as exc:  # with --server: the service refused this line's claim
             if exc.status != 422:
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -11,7 +12,8 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from service.errors import SettingsError, describe
+from service.errors import FactCheckError, SettingsError, describe
+from service.schemas import PriorFactCheck
 from service.settings import Settings
 
 
@@ -82,3 +84,46 @@ def is_terminal() -> bool:
 
 def is_stdout_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def read_claims(handle) -> list[tuple[int, object]]:
+    """Claims from a file: a line is a claim, or a JSON object with a "claim" key."""
+    claims = []
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        text = line.rstrip("\n")
+        if text.lstrip().startswith("{"):
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                claims.append((number, FactCheckError(f"line {number}: invalid JSON ({exc.msg})")))
+                continue
+            claims.append((number, record.get("claim") if isinstance(record, dict) else None))
+        else:
+            claims.append((number, text))
+    return claims
+
+
+def bad_line(number: int, exc: FactCheckError) -> dict:
+    """A bad line of a claims file: warned about on stderr, and its answer in the output."""
+    info = describe(exc)
+    click.echo(f"Warning: line {number}: {info.message}", err=True)
+    return {"ok": False, "line": number, "code": info.code, "error": info.message}
+
+
+# a rating class's colour on a terminal
+RATING_COLOURS = {"false": "red", "mostly_false": "red", "mixed": "yellow", "mostly_true": "green", "true": "green"}
+
+
+def prior_lines(matches: list[PriorFactCheck]) -> list[str]:
+    """The lines that open a claim's answer when it has been fact-checked before."""
+    lines = []
+    for m in matches:
+        rating = m.rating or m.rating_class.replace("_", " ")
+        styled = click.style(f"'{rating}'", fg=RATING_COLOURS.get(m.rating_class), bold=True)
+        when = f" on {m.published}" if m.published else ""
+        who = m.publisher or "A fact-checker"
+        lines.append(f"Already fact-checked: {who} rated a matching claim {styled}{when}" + (f" {m.url}" if m.url else ""))
+        lines.append(f"  their claim: {m.claim}  (match {m.score:.2f})")
+    return lines

@@ -10,7 +10,7 @@ import click
 
 from service.cli.common import CLIError, handle_errors, is_terminal, make_settings
 
-DATASETS = ("climate-fever", "scifact", "jsonl")
+DATASETS = ("climate-fever", "scifact", "jsonl", "checkthat")
 
 
 def _load(dataset: str, path: Path | None, corpus: Path | None, split: str, data_dir: Path | None):
@@ -29,7 +29,7 @@ def _load(dataset: str, path: Path | None, corpus: Path | None, split: str, data
 
 @click.command(name="eval")
 @click.argument("dataset", type=click.Choice(DATASETS))
-@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--corpus", type=click.Path(exists=True, path_type=Path), help="jsonl: the corpus (our JSONL format).")
 @click.option(
     "--data-dir",
@@ -57,6 +57,13 @@ def _load(dataset: str, path: Path | None, corpus: Path | None, split: str, data
 @click.option("--batch-size", type=int, default=16, show_default=True, help="Claims per batch.")
 @click.option("--records", type=click.Path(dir_okay=False, path_type=Path), help="Write every claim's record here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
+@click.option(
+    "--fit",
+    "refit",
+    is_flag=True,
+    help="checkthat: fit the prior fact-check matcher again (2022 train; variant on dev; threshold on both) "
+    "and write service/prior/matcher.json.",
+)
 @handle_errors
 def eval_(
     dataset: str,
@@ -71,15 +78,31 @@ def eval_(
     batch_size: int,
     records: Path | None,
     as_json: bool,
+    refit: bool,
 ) -> None:
-    """Measure verification on DATASET: climate-fever, scifact, or jsonl PATH --corpus CORPUS.
+    """Measure verification on DATASET: climate-fever, scifact, or jsonl PATH --corpus CORPUS;
+    or prior fact-check matching: checkthat [DIR].
 
     \b
     Indexes the dataset's evidence pool (once), checks its claims and prints recall@1 and @5 of
     the gold evidence documents, accuracy, macro-F1, per-class F1, the confusion matrix, ECE and
     claims/s, with the naive baseline (the stance label of the top retrieved passage) beside them.
     jsonl lines are {"claim", "label", "evidence": [document ids]}.
+
+    \b
+    checkthat [DIR] (default ../shared/data/benchmarks/claim-matching): tweets matched to Snopes
+    fact-checks, CheckThat! 2020 task 2 and 2022 task 2A English. Prints MAP@1, MAP@5, MRR,
+    recall@5 and claims/s of the matcher beside BM25 alone, per split (2022 train fits it, dev
+    chooses, the 2020 test and the 2022 dev-test are held out).
     """
+    if dataset == "checkthat":
+        from service.cli.checkthat_cmd import run_checkthat
+
+        return run_checkthat(path, refit, as_json)
+    if refit:
+        raise CLIError("--fit is for checkthat", 2)
+    if path is not None and path.is_dir():
+        raise CLIError(f"{path} is a folder; {dataset} takes a file", 2)
     from dataclasses import asdict
 
     from tqdm import tqdm

@@ -189,7 +189,8 @@ def status(index_dir: Path | None, as_json: bool) -> None:
         if v["ok"]:
             click.echo(
                 f"  {mark} {v['version']}  {v['passages']:>8} passages  {v['documents']:>7} documents  "
-                f"built {v['built_at']}  embedded {v['embedded']}, reused {v['reused']}"
+                + (f"{v['fact_checks']:>6} fact-checks  " if v.get("fact_checks") else "")
+                + f"built {v['built_at']}  embedded {v['embedded']}, reused {v['reused']}"
             )
         else:
             click.echo(f"  {mark} {v['version']}  REFUSED: {v['error']}")

@@ -11,6 +11,7 @@ from service.cli.article_cmd import check_article
 from service.cli.check_cmd import check, search
 from service.cli.common import CLIError, handle_errors, index_dir_option, make_settings
 from service.cli.eval_cmd import eval_
+from service.cli.factchecks_cmd import factchecks_group, match
 from service.cli.index_cmd import index_group
 from service.cli.nli_cmd import nli
 
@@ -215,3 +216,5 @@ cli.add_command(search)
 cli.add_command(check_article)
 cli.add_command(eval_)
 cli.add_command(nli)
+cli.add_command(match)
+cli.add_command(factchecks_group)

@@ -1,5 +1,5 @@
 """The web page in a real browser: Debian's chromium driven by Playwright, the real app under uvicorn on
-127.0.0.1 with the sample index. Every request is recorded (none may leave 127.0.0.1), the console must
+127.0.0.1 with the sample index and the tests' fact-checks. Every request is recorded (none may leave 127.0.0.1), the console must
 stay free of errors, and axe-core (from npm, injected from the local file) must find no serious or
 critical accessibility violation.
 
@@ -48,13 +48,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def base_url(sample_index, settings_factory):
+def base_url(factcheck_index, settings_factory):
     import uvicorn
 
     from service.api.app import create_app
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings_factory(sample_index)), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(settings_factory(factcheck_index)), host="127.0.0.1", port=port,
                                            log_level="warning"))  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -148,6 +148,27 @@ def test_a_false_claim_shows_refuted(page):
     # readable on a phone: nothing wider than the screen
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+
+def test_a_claim_checked_before_shows_the_prior_fact_check_above_the_evidence(page):
+    _check_claim(page, "NATO restricted the access of Belarusian diplomats to its headquarters")
+    box = page.get_by_role("region", name="Already fact-checked")
+    assert box.locator("h3").inner_text() == "Already fact-checked"
+    item = box.locator(".prior-item").first
+    assert item.get_attribute("data-rating-class") == "true"
+    assert item.locator(".rating").inner_text() == "True"
+    assert "Example Checks rated a matching claim True on 2021-06-02" in item.inner_text()
+    link = item.get_by_role("link")
+    assert link.get_attribute("href") == "https://checks.example.org/2021/06/nato-belarus-headquarters"
+    assert link.inner_text() == "Yes, NATO restricted Belarusian access to its headquarters"
+    # above the evidence, and apart from our verdict
+    above = page.evaluate(
+        "() => !!(document.querySelector('#results .prior').compareDocumentPosition("
+        "document.querySelector('#results .groups')) & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
+    assert above
+    _check_claim(page, "Oslo is the capital of Norway.")
+    assert page.locator("#results .prior").count() == 0
 
 
 def test_a_spanish_claim_can_name_its_language(page):

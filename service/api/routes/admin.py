@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from corpus.documents import SourceDocument
 from corpus.language import detect_language
 from index.build import BuildReport
+from index.factcheck_report import FactCheckReport
 from index.lock import BuildLock
 from index.progress import ProgressTracker
 from service import index_ops
@@ -28,7 +29,7 @@ router = APIRouter(tags=["admin"], dependencies=[AdminDep])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 422, 503)
 }
-Operation = Callable[[BuildLock, ProgressTracker], BuildReport]
+Operation = Callable[[BuildLock, ProgressTracker], BuildReport | FactCheckReport]
 
 
 def _start(request: Request, kind: str, operation: Operation) -> JSONResponse:
@@ -132,6 +133,58 @@ async def delete(request: Request, settings: SettingsDep, doc_id: str) -> JSONRe
         raise NotFoundError(f"no document {doc_id!r} in the index")
     return _start(
         request, "delete_document", lambda lock, tracker: index_ops.run_delete(settings, [doc_id], tracker, lock)
+    )
+
+
+@router.post(
+    "/v1/fact-checks",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_ERRORS,
+    summary="Import published fact-checks",
+)
+async def import_fact_checks(request: Request, settings: SettingsDep, body: Annotated[Any, Body()]) -> JSONResponse:
+    """Add published fact-checks (a job), replacing those with the same id; claims are matched to them.
+
+    The body is ClaimReview JSON-LD (a record, a list, an ``@graph`` or a data feed with
+    ``dataFeedElement[].item[]``), or a JSON list of ``{"id", "claim", "rating"?, "url"?, "publisher"?,
+    "published"?, "language"?, "title"?}``. A request with a bad record imports nothing: the answer
+    (422) names each one by its JSON path.
+    """
+    from corpus.claimreview import parse_fact_checks_json
+
+    records, problems = parse_fact_checks_json(body)
+    if problems:
+        summary = "; ".join(f"{p['loc']}: {p['message']}" for p in problems[:3])
+        raise InvalidInputError(f"invalid fact-checks: {summary}", problems)
+    if len(records) > settings.max_fact_checks_per_request:
+        raise InvalidInputError(
+            f"{len(records)} fact-checks in one request; the limit is {settings.max_fact_checks_per_request} "
+            "(FACTCHECK_MAX_FACT_CHECKS_PER_REQUEST)",
+            [{"loc": "body", "message": "too many"}],
+        )
+    return _start(
+        request, "import_fact_checks",
+        lambda lock, tracker: index_ops.run_import_fact_checks(settings, records, tracker, lock),
+    )
+
+
+@router.delete(
+    "/v1/fact-checks/{fact_check_id:path}",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_ERRORS,
+    summary="Delete a published fact-check",
+)
+async def delete_fact_check(request: Request, settings: SettingsDep, fact_check_id: str) -> JSONResponse:
+    """Remove a fact-check from the index (a job)."""
+    lookup = request.app.state.lookup
+    held = getattr(lookup.store, "fact_checks", None) if lookup is not None else None
+    if lookup is not None and (held is None or fact_check_id not in held.row_of):
+        raise NotFoundError(f"no fact-check {fact_check_id!r} in the index")
+    return _start(
+        request, "delete_fact_check",
+        lambda lock, tracker: index_ops.run_delete_fact_checks(settings, [fact_check_id], tracker, lock),
     )
 
 

@@ -9,6 +9,8 @@ from service.schemas import (
     BatchVerifyRequest,
     BatchVerifyResponse,
     ErrorResponse,
+    MatchRequest,
+    MatchResponse,
     SearchRequest,
     SearchResponse,
     VerifyRequest,
@@ -54,3 +56,13 @@ async def search_claim(body: SearchRequest, lookup: LookupDep) -> SearchResponse
     """Retrieval only: the passages closest in meaning to the claim, ranked by cosine similarity,
     with no stance and no verdict."""
     return await run_in_threadpool(lookup.lookup, body.claim, body.top_k)
+
+
+@router.post(
+    "/match", response_model=MatchResponse, responses=_ERRORS, summary="Find fact-checks already published about a claim"
+)
+async def match_claim(body: MatchRequest, lookup: LookupDep) -> MatchResponse:
+    """The published fact-checks of the same claim (imported ClaimReview records), best match first, each
+    with its publisher's rating; no evidence and no verdict. Empty when none passes the matcher's threshold."""
+    results = await run_in_threadpool(lookup.match, [body.claim], body.top_k, body.language, ["claim"])
+    return results[0]

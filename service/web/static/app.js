@@ -143,6 +143,33 @@ function evidenceCard(ev) {
       ? el("p", { class: "differs" }, `Differs: ${ev.consistency.mismatches.join("; ")}`) : null);
 }
 
+const RATING_WORDS = {
+  false: "false", mostly_false: "mostly false", mixed: "mixed", mostly_true: "mostly true", true: "true",
+  unverifiable: "unverifiable", other: "",
+};
+
+// published fact-checks of the same claim: their publishers' ratings, shown apart from our verdict
+function priorBox(matches, headingLevel) {
+  if (!matches || !matches.length) return null;
+  const level = headingLevel === "h2" ? "h3" : "h4";
+  return el("section", { class: "prior", "aria-label": "Already fact-checked" },
+    el(level, {}, "Already fact-checked"),
+    el("ul", {}, matches.map((m) => {
+      const who = m.publisher || "A fact-checker";
+      const scale = RATING_WORDS[m.rating_class];
+      const rating = m.rating || scale || "rated";
+      const link = m.url ? el("a", { href: m.url, rel: "noopener noreferrer" }, m.title || "the fact-check") : null;
+      return el("li", { class: `prior-item ${m.rating_class}`, "data-rating-class": m.rating_class },
+        el("p", {}, `${who} rated a matching claim `,
+          el("strong", { class: "rating" }, rating),
+          scale && m.rating && scale !== m.rating.toLowerCase() ? ` (${scale})` : "",
+          m.published ? ` on ${m.published}` : "",
+          link ? ": " : "", link),
+        el("p", { class: "note" }, `Their claim: ${m.claim}`));
+    })),
+    el("p", { class: "note" }, "Their ratings are their own; the verdict above rests on the reference corpus."));
+}
+
 function claimResult(result, headingLevel = "h2") {
   const groups = STANCE_GROUPS.map(([stance, title]) => {
     const items = result.evidence.filter((ev) => ev.stance.label === stance);
@@ -154,6 +181,7 @@ function claimResult(result, headingLevel = "h2") {
     el(headingLevel, { class: "verdict-line" }, verdictBadge(result.verdict, result.confidence),
       el("span", { class: "confidence" }, `confidence ${percent(result.confidence)}`)),
     el("p", {}, "Claim: ", el("span", { class: "claim-text" }, result.claim)),
+    priorBox(result.prior_fact_checks, headingLevel),
     result.evidence.length ? el("div", { class: "groups" }, groups)
       : el("p", { class: "note" }, "No evidence found in the reference corpus."));
 }

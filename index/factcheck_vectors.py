@@ -1,0 +1,73 @@
+"""The claim vectors of fact-checks: embedded with the query prefix (matching a claim to a claim is
+symmetric), copied from the version a change starts from while the claim and the model stay the same."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from corpus.claimreview import FactCheck
+from index.factchecks import FactCheckIndex
+from index.manifest import Manifest
+from index.progress import Progress
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from index.build_config import BuildConfig
+    from index.store import FaissDocumentStore
+
+
+def reusable(base: FaissDocumentStore | None, config: BuildConfig) -> bool:
+    """The base version's claim vectors are those the configured model gives (same model, weights, prefix)."""
+    if base is None or base.manifest is None or base.fact_checks is None:
+        return False
+    m = base.manifest
+    same_weights = not (config.identity and m.models and m.models.embedding_differs(config.identity))
+    return m.embedding_model == config.model_name and m.query_prefix == config.query_prefix and same_weights
+
+
+def claim_vectors(
+    records: list[FactCheck], base: FaissDocumentStore | None, config: BuildConfig, progress: Progress | None = None
+) -> tuple[np.ndarray, int]:
+    """The vectors of ``records``' claims (with the query prefix: claim matching is symmetric), copied
+    from ``base`` where the claim and the model are the same; and how many were embedded."""
+    from haystack import Document
+
+    from index.embedders import document_embedder, embed_passages, embedding_dimension
+    from index.inference import model_lock
+
+    old = base.fact_checks if reusable(base, config) else None
+    copy = [
+        i for i, r in enumerate(records) if old and r.id in old.row_of and old.records[old.row_of[r.id]].text == r.text
+    ]
+    embed = [i for i in range(len(records)) if i not in set(copy)]
+    if not embed and old is not None:
+        vectors = np.empty((len(records), old.dimension), dtype=np.float32)
+    else:
+        embedder = config.sentence_embedder or document_embedder(
+            config.model_path, config.query_prefix, config.batch_size, progress_bar=False
+        )
+        dimension = embedding_dimension(embedder)
+        vectors = np.empty((len(records), dimension), dtype=np.float32)
+        if embed:
+            docs = [Document(id=records[i].id, content=records[i].text) for i in embed]
+            lock = model_lock(config.model_path)
+            vectors[embed] = embed_passages(embedder, docs, dimension, config.batch_size, lock, progress or Progress())
+    if copy:
+        stored = old.vectors()  # type: ignore[union-attr]
+        vectors[copy] = stored[[old.row_of[records[i].id] for i in copy]]  # type: ignore[union-attr]
+    return vectors, len(embed)
+
+
+def carry_fact_checks(base: FaissDocumentStore | None, staging: Path, manifest: Manifest, config: BuildConfig) -> None:
+    """Put ``base``'s fact-checks into a new passage version at ``staging`` (whose ``manifest`` is
+    written again): a passage build keeps them, embedding them again only for another model."""
+    if base is None or base.fact_checks is None:
+        return
+    records = base.fact_checks.records
+    vectors, _ = claim_vectors(records, base, config)
+    manifest.checksums.update(FactCheckIndex.build(records, vectors).save(staging))
+    manifest.fact_check_count = len(records)
+    manifest.write(staging)
