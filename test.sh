@@ -21,6 +21,8 @@ if ! cmp -s tests/browser/package-lock.json tests/browser/node_modules/.factchec
   cp tests/browser/package-lock.json tests/browser/node_modules/.factcheck-lock.json
 fi
 .venv/bin/ruff check .
+# the layers and the no-cycle rule of pyproject.toml's [tool.importlinter]
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 # --fast: the quick local loop, without the tests marked slow (the container image build, the Ray
 # cluster, the wheel, the Climate-FEVER run); CI runs everything
 args=()

@@ -70,8 +70,8 @@ def main() -> None:
     from bench.common import cpu_kind
     from index.build import build_index
     from service.article.check import ArticleCheck
+    from service.index_config import build_config
     from service.lookup import ClaimLookup
-    from service.pipelines import build_config
     from service.runtime import configure_threads
     from service.settings import Settings
     from service.stance.hardware import choose_runtime

@@ -75,7 +75,7 @@ def main() -> None:
     import tempfile
 
     from index.build import build_index
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "one.jsonl"

@@ -95,7 +95,7 @@ def main() -> None:
     from index.build import build_index, update_index
     from index.embedders import document_embedder
     from index.testing import HashingDocumentEmbedder
-    from service.pipelines import build_config
+    from service.index_config import build_config
     from service.runtime import configure_threads
     from service.settings import Settings
 

@@ -61,7 +61,7 @@ def bench_build(settings, work: Path) -> dict:
     from corpus.loaders import load_corpus
     from index.build import build_index
     from index.embedders import document_embedder
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     config = build_config(settings)
     # warm the shared model cache so neither side pays the model load

@@ -44,9 +44,9 @@ def main() -> None:
     from service.cli.checkthat_cmd import default_dir
     from service.evaluation import checkthat
     from service.model_names import resolve_model_path
-    from service.prior.match import PriorFactChecks
     from service.runtime import configure_threads
     from service.settings import Settings
+    from service.verify.prior.match import PriorFactChecks
 
     settings = Settings()
     configure_threads(settings.threads)

@@ -285,7 +285,7 @@ def embed_real(limit: int, claims: int) -> dict[str, Any]:
     from haystack import Document
 
     from index.embedders import document_embedder
-    from service.pipelines import build_config
+    from service.index_config import build_config
     from service.settings import Settings
 
     settings = Settings()
@@ -482,7 +482,7 @@ def section_build(args: argparse.Namespace, work: Path, results: dict[str, Any])
 
     from index.build import build_index
     from index.embedders import document_embedder, embedding_dimension
-    from service.pipelines import build_config
+    from service.index_config import build_config
     from service.runtime import configure_threads
     from service.settings import Settings
 

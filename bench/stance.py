@@ -161,7 +161,7 @@ def bench_baseline(root: Path, sets: dict, n_train: int) -> dict:
 
     from service.backbone import ensure_backbone
     from service.settings import Settings
-    from training.data import train_mix
+    from training.mix import train_mix
 
     model = SentenceTransformer(str(ensure_backbone(Settings().model_cache_dir)), device="cpu")
     cache: dict[str, np.ndarray] = {}

@@ -68,8 +68,8 @@ def ece(correct: list[bool], confidence: list[float], bins: int = 10) -> float:
 
 def lookup_over(corpus: Path, index_dir: Path):
     from index.build import build_index
+    from service.index_config import build_config
     from service.lookup import ClaimLookup
-    from service.pipelines import build_config
     from service.settings import Settings
 
     settings = Settings(index_dir=index_dir, threads=2, max_batch_claims=64)

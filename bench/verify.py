@@ -300,8 +300,8 @@ def main() -> None:
         print("## Retrieval, Climate-FEVER (claims with gold evidence)\n")
         print(retrieval_table(args.cf_index), "\n")
     from index.build import build_index
+    from service.index_config import build_config
     from service.lookup import ClaimLookup
-    from service.pipelines import build_config
     from service.runtime import configure_threads
     from service.settings import Settings
 

@@ -84,7 +84,7 @@ def aggregator_features(items: list, params: VerdictParams) -> list[float]:
     c = [i.max_contradiction for i in items] or [0.0]
     cos = [i.candidate.dense_score for i in items] or [0.0]
     mism = [
-        1.0 if (i.extra.get("refute_consistency") is not None and i.extra["refute_consistency"].score < 0) else 0.0
+        1.0 if (i.refute_consistency is not None and i.refute_consistency.score < 0) else 0.0
         for i in items
     ] or [0.0]
     docs_e = {i.candidate.passage.meta.get("doc_id") for i in items if i.max_entailment >= 0.5}

@@ -33,7 +33,7 @@ from index.manifest import MANIFEST, Manifest, corpus_fingerprint
 from index.progress import BarProgress, Progress
 from index.sentence_vectors import sentence_vectors
 from index.store import DOCUMENTS, LEGACY_PASSAGES, PASSAGES, VECTORS, FaissDocumentStore
-from index.verify import pick_samples, verify_version
+from index.version_check import pick_samples, verify_version
 
 log = logging.getLogger(__name__)
 

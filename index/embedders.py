@@ -1,7 +1,7 @@
 """Embedding components: the configured sentence-transformers model, with e5's prefixes.
 
 They take a loadable model path or name; the service resolves its configured model name into one
-(``service.pipelines.resolve_model_path``). The model-free embedder for tests is in
+(``service.model_names.resolve_model_path``). The model-free embedder for tests is in
 :mod:`index.testing`.
 """
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from index.errors import IndexCorruptError
 from index.manifest import MANIFEST, Manifest, file_sha256
-from index.store import as_queries
+from index.vectors import as_queries
 
 if TYPE_CHECKING:  # FAISS and haystack load late: Ray workers import this module for passage_key alone
     from haystack import Document
@@ -214,7 +214,11 @@ class ShardedDocumentStore:
 
 
 def load_sharded(
-    folder: Path, manifest: Manifest, expected_model: str | None, expected_weights: str | None
+    folder: Path,
+    manifest: Manifest,
+    expected_model: str | None,
+    expected_weights: str | None,
+    load_shard: Callable[[Path, str | None, str | None], Any],
 ) -> ShardedDocumentStore:
     """The sharded version at ``folder`` (whose ``manifest`` is read already), every shard checked.
 
@@ -224,8 +228,6 @@ def load_sharded(
     :raises IndexCorruptError: a shard is missing, damaged or does not add up to the manifest.
     :raises IndexModelMismatchError: a shard was built with another model or other weights.
     """
-    from index.store import FaissDocumentStore  # index.store dispatches here: imported late
-
     if manifest.shard_key != SHARD_KEY or not manifest.shards:
         raise IndexCorruptError(
             f"{folder / MANIFEST} names shards {manifest.shards!r} by key {manifest.shard_key!r}; "
@@ -241,7 +243,8 @@ def load_sharded(
             raise IndexCorruptError(f"shard {path} is missing")
         if pinned is None or file_sha256(path / MANIFEST) != pinned:
             raise IndexCorruptError(f"{path / MANIFEST} is damaged (checksum mismatch); rebuild the index")
-        shard = FaissDocumentStore.load(path, expected_model=expected_model, expected_weights=expected_weights)
+        # the caller's loader of one store folder (index.store's): this module never imports it back
+        shard = load_shard(path, expected_model, expected_weights)
         if (
             shard.manifest.shards is not None
             or shard.manifest.dimension != manifest.dimension

@@ -45,6 +45,7 @@ from index.faiss_index import (
 )
 from index.manifest import Manifest, file_sha256
 from index.passages import PassageDB, StoredDocuments
+from index.vectors import as_queries
 from index.version_files import (
     DOCUMENTS,
     LEGACY_PASSAGES,
@@ -56,14 +57,6 @@ from index.version_files import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def as_queries(query_embeddings: np.ndarray, dimension: int) -> np.ndarray:
-    """Query vectors as FAISS takes them (contiguous float32, one row each); ValueError on a wrong shape."""
-    queries = np.ascontiguousarray(query_embeddings, dtype=np.float32)
-    if queries.ndim != 2 or queries.shape[1] != dimension:
-        raise ValueError(f"query embeddings must have shape (n, {dimension}), got {queries.shape}")
-    return queries
 
 
 class FaissDocumentStore:
@@ -390,7 +383,7 @@ class FaissDocumentStore:
         if manifest.shards is not None:  # several store folders behind one manifest (index/sharded.py)
             from index.sharded import load_sharded
 
-            sharded = load_sharded(folder, manifest, expected_model, expected_weights)
+            sharded = load_sharded(folder, manifest, expected_model, expected_weights, cls.load)
             sharded.fact_checks = FactCheckIndex.load(folder, manifest)
             return sharded  # type: ignore[return-value]
         store = cls(manifest.dimension, manifest.faiss_factory)

@@ -19,7 +19,7 @@ from index.factcheck_report import FactCheckReport
 from index.lock import BuildLock
 from index.progress import Progress
 from service.errors import CorpusError, InvalidInputError
-from service.pipelines import build_config
+from service.index_config import build_config
 from service.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 # One-time work a user waits for (converting the backbone, exporting the stance model): INFO in the
@@ -22,10 +23,12 @@ def quiet_routine_loggers(level: int) -> None:
         logging.getLogger(name).setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
 
 
+# the id of the request being served (set by service.api.request_id), named in every log line meanwhile
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        from service.api.request_id import request_id
-
         record.request_id = request_id.get() or "-"
         return True
 

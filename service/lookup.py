@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +16,6 @@ from index.store import FaissDocumentStore
 from service.errors import FactCheckError, InvalidInputError, ModelError
 from service.model_identity import load_checked
 from service.model_names import resolve_model_path
-from service.pipelines import EmbedderFactory, build_lookup_pipeline, build_match_pipeline, build_verify_pipeline
 from service.schemas import (
     BatchVerifyResponse,
     CitedSentence,
@@ -33,39 +30,13 @@ from service.schemas import (
     VerifyResponse,
 )
 from service.settings import Settings
+from service.text import CONTROL, check_text, visible
+from service.verify.pipeline import EmbedderFactory, build_lookup_pipeline, build_match_pipeline, build_verify_pipeline
 from service.verify.types import ScoredCandidate, stance_label
 from service.verify.verdict import ClaimVerdict
 
 # (settings, index folder) -> the store to serve: a FaissDocumentStore or one with its interface
 StoreLoader = Callable[[Settings, Path], Any]
-
-
-def check_text(text: str, loc: str) -> None:
-    """:class:`InvalidInputError` when ``text`` holds a lone surrogate (invalid UTF-16 from JSON, or an
-    undecodable command-line byte), which no model can read."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidInputError(
-            f"{loc} holds an invalid character (U+{ord(text[exc.start]):04X} at {exc.start}, half of a surrogate pair "
-            "or an undecodable byte); send UTF-8 text",
-            [{"loc": loc, "message": "invalid character"}],
-        ) from None
-
-
-# C0 controls but tab and line breaks, DEL and C1 controls
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def blank_controls(text: str) -> str:
-    """``text`` with each control character (a form feed from a PDF copy, a NUL) replaced by a space,
-    so offsets into it still hold."""
-    return _CONTROL.sub(" ", text)
-
-
-def visible(text: str) -> bool:
-    """Whether ``text`` has anything but white space and invisible format characters (zero-width spaces)."""
-    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
 def validate_claim(claim: object, settings: Settings, loc: str = "claim") -> str:
@@ -76,7 +47,7 @@ def validate_claim(claim: object, settings: Settings, loc: str = "claim") -> str
     if not visible(text):
         raise InvalidInputError(f"{loc} is empty", [{"loc": loc, "message": "empty or only white space"}])
     check_text(text, loc)
-    control = _CONTROL.search(text)
+    control = CONTROL.search(text)
     if control:
         # a NUL or another control character is no part of a sentence, and the language guess fails on it
         raise InvalidInputError(

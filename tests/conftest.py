@@ -82,7 +82,7 @@ def backbone_path(settings_factory) -> Path:
 def sample_index(tmp_path_factory, settings_factory, backbone_path) -> Path:
     """The bundled sample corpus, indexed once for the whole session."""
     from index.build import build_index
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     index_dir = tmp_path_factory.mktemp("sample") / "index"
     build_index(SAMPLE, index_dir, build_config(settings_factory(index_dir)))
@@ -94,7 +94,7 @@ def german_index(tmp_path_factory, settings_factory, backbone_path) -> Path:
     """Only the German documents of the sample corpus: English claims must find German evidence."""
     from corpus.loaders import load_corpus
     from index.build import build_index
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     docs, _ = load_corpus(SAMPLE)
     folder = tmp_path_factory.mktemp("german")
@@ -115,7 +115,7 @@ def factcheck_index(sample_index, tmp_path_factory, settings_factory) -> Path:
     """The sample index with the test fact-checks imported (a second version)."""
     from corpus.claimreview import read_fact_checks
     from index.factcheck_build import import_fact_checks
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     root = tmp_path_factory.mktemp("factchecks") / "index"
     shutil.copytree(sample_index, root)

@@ -105,7 +105,8 @@ def stage_record(run: Path, data_root: Path) -> dict:
         # the whole slice in random order: the slice's make-up is what can be counted exactly.
         from collections import Counter
 
-        from training.data import source_part, train_mix
+        from training.data import source_part
+        from training.mix import train_mix
         from training.train import mix_slice
 
         hp = record["hparams"]

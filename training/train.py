@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.data import LABELS, MIX_VERSIONS, Pair, eval_sets, source_part, train_mix
+from training.data import LABELS, MIX_VERSIONS, Pair, eval_sets, source_part
+from training.mix import train_mix
 
 log = logging.getLogger("training")
 PREVIOUS_STAGES = "previous_stages.json"

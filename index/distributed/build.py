@@ -51,7 +51,7 @@ from index.lock import BuildLock
 from index.manifest import MANIFEST, Manifest, corpus_fingerprint, file_sha256
 from index.progress import Progress
 from index.sharded import SHARD_KEY, shard_name
-from index.verify import verify_version
+from index.version_check import verify_version
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from service.index_status import clean_debris
 from service.job_store import JobStore
 from service.jobs import JobRegistry
 from service.lookup import StoreLoader
-from service.pipelines import EmbedderFactory
 from service.runtime import configure_threads
 from service.settings import Settings, get_settings
+from service.verify.pipeline import EmbedderFactory
 
 log = logging.getLogger(__name__)
 

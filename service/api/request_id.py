@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+from service.logs import request_id
+
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from index import layout
 from service.errors import describe
 from service.lookup import ClaimLookup, StoreLoader
-from service.pipelines import EmbedderFactory
 from service.settings import Settings
+from service.verify.pipeline import EmbedderFactory
 
 log = logging.getLogger(__name__)
 

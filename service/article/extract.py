@@ -15,7 +15,7 @@ from haystack import component
 
 from corpus.language import detect_language
 from service.errors import InvalidInputError
-from service.lookup import blank_controls, check_text, visible
+from service.text import blank_controls, check_text, visible
 
 _TITLE_MAX = 200
 _MD_HEADING = re.compile(r"^#{1,6}\s+")

@@ -26,7 +26,8 @@ from service.article.extract import ArticleText
 from service.article.rules import FLAG_NAMES, SURFACE_NAMES, RuleFlags, rule_flags, rule_score, surface_features
 from service.article.sentences import Sentence
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# how an article step reports progress: (stage, done, total); index.progress.Progress is the builds' class
+StepReporter = Callable[[str, int, int], None]
 CLASSIFIER_FILE = Path(__file__).with_name("worthiness.json")
 EXCLUDED_CAP = 0.1  # a question, an opinion or a promise scores at most this, whatever the classifier says
 
@@ -88,7 +89,7 @@ class WorthinessScorer:
         self._classifier = classifier
 
     @component.output_types(scored=list[ScoredSentence], ms=float)
-    def run(self, sentences: list[Sentence], article: ArticleText, progress: Progress | None = None) -> dict:
+    def run(self, sentences: list[Sentence], article: ArticleText, progress: StepReporter | None = None) -> dict:
         started = time.perf_counter()
         if progress:
             progress(f"scoring {len(sentences)} sentences", 0, len(sentences))

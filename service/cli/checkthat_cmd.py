@@ -37,8 +37,8 @@ def run_checkthat(path: Path | None, refit: bool, as_json: bool, stance: bool = 
     from index.embedders import document_embedder, embedding_dimension
     from service.evaluation import checkthat
     from service.model_names import resolve_model_path
-    from service.prior.matcher import MatcherParams
     from service.runtime import configure_threads
+    from service.verify.prior.matcher import MatcherParams
     from service.verify.verdict import VerdictParams
 
     root = Path(path) if path else default_dir()
@@ -130,7 +130,7 @@ def run_checkthat(path: Path | None, refit: bool, as_json: bool, stance: bool = 
             for key, v in report[kind].items()
         }
         params.save()
-        click.echo("Wrote service/prior/matcher.json", err=True)
+        click.echo("Wrote service/verify/prior/matcher.json", err=True)
     report["params"] = asdict(params)
     if as_json:
         click.echo(json.dumps(report))

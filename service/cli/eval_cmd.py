@@ -62,7 +62,7 @@ def _load(dataset: str, path: Path | None, corpus: Path | None, split: str, data
     "refit",
     is_flag=True,
     help="checkthat: fit the prior fact-check matcher again (2022 train; variant on dev; threshold on both) "
-    "and write service/prior/matcher.json.",
+    "and write service/verify/prior/matcher.json.",
 )
 @handle_errors
 def eval_(

@@ -185,8 +185,8 @@ def demo(index_dir: Path | None, rebuild: bool) -> None:
     """Index the bundled sample corpus (once) and check a few sample claims: verdict and evidence."""
     from index.build import build_index
     from service.cli.check_cmd import print_verdict
+    from service.index_config import build_config
     from service.lookup import ClaimLookup
-    from service.pipelines import build_config
     from service.runtime import configure_threads
 
     settings = make_settings(index_dir)

@@ -1,7 +1,7 @@
 """CheckThat! task 2, "detecting previously fact-checked claims": tweets matched to Snopes fact-checks.
 
 Reads ``../shared/data/benchmarks/claim-matching/`` (see its SOURCES.md): the 2020 task 2 sets and the
-2022 task 2A English sets. Measures the product's matcher (:mod:`service.prior`) beside BM25 alone,
+2022 task 2A English sets. Measures the product's matcher (:mod:`service.verify.prior`) beside BM25 alone,
 over the same fact-check collection (:class:`index.factchecks.FactCheckIndex`), with the official
 measures: MAP@1, MAP@5, MRR and recall@5, and the claims matched per second.
 
@@ -26,8 +26,8 @@ import numpy as np
 
 from corpus.claimreview import FactCheck
 from index.factchecks import FactCheckIndex
-from service.prior.match import gather, ranked
-from service.prior.matcher import (
+from service.verify.prior.match import gather, ranked
+from service.verify.prior.matcher import (
     ABSOLUTE_FEATURES,
     FEATURES,
     MatcherParams,
@@ -252,7 +252,7 @@ def training_rows(
 
 
 def shown_precision(scored: Scored, qrels: dict[str, set[str]], params: MatcherParams, top_k: int = 3) -> dict[str, float]:
-    """Of the matches a user would see (:func:`service.prior.match.select`): the share that are right, how
+    """Of the matches a user would see (:func:`service.verify.prior.match.select`): the share that are right, how
     many a claim, and the share of queries whose gold fact-check is shown. On rankings made without the
     gold (``matcher_rankings(without_gold=True)``) every match shown is wrong."""
     shown = right = found = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 FOLDS_PATH = Path(__file__).with_name("climate_fever_folds.json")
 N_FOLDS = 5
@@ -27,20 +28,19 @@ def load_folds(path: Path = FOLDS_PATH) -> dict[str, int]:
     return {str(claim_id): int(fold) for claim_id, fold in folds.items()}
 
 
-def make_folds(root: Path | None = None, out: Path | None = FOLDS_PATH) -> dict[str, int]:
+def make_folds(claims: list[Any], out: Path | None = FOLDS_PATH) -> dict[str, int]:
     """How ``climate_fever_folds.json`` was made; rerun only to add a new dataset release, never to reshuffle.
 
-    ``StratifiedKFold(5, shuffle=True, random_state=13)`` over the claims of ``climate-fever-dev.jsonl`` in file
-    order, stratified by claim label. Needs scikit-learn (a dev dependency). Writes ``out`` unless it is None::
+    ``StratifiedKFold(5, shuffle=True, random_state=13)`` over ``claims`` (each with ``id`` and ``label``: the
+    claims of ``climate-fever-dev.jsonl`` in file order), stratified by claim label. Needs scikit-learn (a dev
+    dependency). Writes ``out`` unless it is None. The claims are passed in: the loader reads this module's
+    file, so this module does not import the loader::
 
-        python -c "from service.evaluation.folds import make_folds; make_folds()"
+        python -c "from service.evaluation.datasets import load_climate_fever as load
+        from service.evaluation.folds import make_folds; make_folds(load(with_folds=False).claims)"
     """
     from sklearn.model_selection import StratifiedKFold
 
-    # Imported here: the loader reads this module's file, so a top-level import would be circular.
-    from service.evaluation.datasets import load_climate_fever
-
-    claims = load_climate_fever(root, with_folds=False).claims
     labels = [claim.label for claim in claims]
     splitter = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
     folds: dict[str, int] = {}

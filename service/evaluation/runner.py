@@ -55,7 +55,7 @@ def write_corpus(evalset: EvalSet, folder: Path) -> Path:
 def ensure_index(evalset: EvalSet, settings: Settings, index_dir: Path, progress_bar: bool = False) -> Path:
     """Index the evaluation set's evidence pool into ``index_dir`` (embedding only what changed)."""
     from index.build import update_index
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     corpus = write_corpus(evalset, index_dir.parent / "corpus")
     update_index(corpus, index_dir, build_config(settings, progress_bar=progress_bar))
@@ -78,8 +78,8 @@ def item_record(item: ScoredCandidate) -> dict:
         "probs": [round(p, 5) for p in item.probs],
         "e": round(item.max_entailment, 5),
         "c": round(item.max_contradiction, 5),
-        "sup": _cons(item.extra.get("support_consistency")),
-        "ref": _cons(item.extra.get("refute_consistency")),
+        "sup": _cons(item.support_consistency),
+        "ref": _cons(item.refute_consistency),
     }
 
 
@@ -101,7 +101,8 @@ def item_from_record(rec: dict) -> ScoredCandidate:
         tuple(rec["probs"]),
         max_entailment=rec["e"],
         max_contradiction=rec["c"],
-        extra={"support_consistency": cons(rec.get("sup")), "refute_consistency": cons(rec.get("ref"))},
+        support_consistency=cons(rec.get("sup")),
+        refute_consistency=cons(rec.get("ref")),
     )
 
 

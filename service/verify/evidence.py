@@ -142,12 +142,10 @@ def judge_passages(
                 windows_scored=counts[i],
                 max_entailment=sup[0][0],
                 max_contradiction=ref[0][2],
-                extra={
-                    "support_window": windows[sup[1]],
-                    "refute_window": windows[ref[1]],
-                    "support_consistency": sup[2],
-                    "refute_consistency": ref[2],
-                },
+                support_window=windows[sup[1]],
+                refute_window=windows[ref[1]],
+                support_consistency=sup[2],
+                refute_consistency=ref[2],
                 relevance=top_relevance,
                 window_cosine=None if np.isnan(cosine) else round(cosine, 6),  # NaN: not embedded
             )

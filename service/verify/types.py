@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from haystack import Document
@@ -53,8 +53,11 @@ class ScoredCandidate:
     # quotes the false claim in one sentence and refutes it in the next
     max_entailment: float = 0.0
     max_contradiction: float = 0.0
-    # each side's window and its consistency: support_window, refute_window, support_consistency, refute_consistency
-    extra: dict = field(default_factory=dict)
+    # each side's strongest window and that window's consistency with the claim
+    support_window: Window | None = None
+    refute_window: Window | None = None
+    support_consistency: Consistency | None = None
+    refute_consistency: Consistency | None = None
     # how much the passage is about the claim: its most relevant window's relevance, 0 to 1
     relevance: float = 1.0
     window_cosine: float | None = None  # the cited window's cosine with the claim

@@ -99,7 +99,7 @@ def _explained_away(support: ScoredCandidate | None, refute: ScoredCandidate) ->
     """True when the refutation is a detail mismatch that the supporting sentence matches exactly."""
     if support is None:
         return False
-    sup, ref = support.extra.get("support_consistency"), refute.extra.get("refute_consistency")
+    sup, ref = support.support_consistency, refute.refute_consistency
     if sup is None or ref is None or ref.score >= 0:
         return False
     matched = {k for k in ("numbers", "dates", "entities") if getattr(sup, k) > 0}

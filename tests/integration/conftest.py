@@ -51,7 +51,7 @@ def tiny_corpora(tmp_path) -> tuple[Path, Path]:
 def tiny_root(tmp_path, tiny_corpora, settings_factory, backbone_path) -> Path:
     """A fresh index root holding one version (v000001) of the tiny corpus."""
     from index.build import build_index
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     root = tmp_path / "idx"
     build_index(tiny_corpora[0], root, build_config(settings_factory(root)))

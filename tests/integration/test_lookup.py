@@ -42,7 +42,7 @@ def english_index(tmp_path_factory, settings_factory, backbone_path):
 
     from corpus.loaders import load_corpus
     from index.build import build_index
-    from service.pipelines import build_config
+    from service.index_config import build_config
     from tests.conftest import SAMPLE
 
     docs, _ = load_corpus(SAMPLE)

@@ -58,7 +58,7 @@ def test_the_same_import_again_changes_nothing_and_a_delete_is_one_more_version(
                                                                                settings_factory):
     from corpus.claimreview import read_fact_checks
     from index.factcheck_build import FactCheckNotFoundError, delete_fact_checks, import_fact_checks
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     root = tmp_path / "index"
     shutil.copytree(factcheck_index, root)
@@ -78,7 +78,7 @@ def test_a_failed_import_leaves_the_served_version_and_no_debris(factcheck_index
     from corpus.claimreview import FactCheck
     from index import factcheck_build, layout
     from index.errors import IndexCorruptError
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     root = tmp_path / "index"
     shutil.copytree(factcheck_index, root)
@@ -99,7 +99,7 @@ def test_a_failed_import_leaves_the_served_version_and_no_debris(factcheck_index
 def test_while_an_import_runs_the_old_version_is_served(factcheck_index, tmp_path, settings_factory, monkeypatch):
     from corpus.claimreview import FactCheck
     from index import factcheck_build, layout
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     root = tmp_path / "index"
     shutil.copytree(factcheck_index, root)
@@ -124,7 +124,7 @@ def test_while_an_import_runs_the_old_version_is_served(factcheck_index, tmp_pat
 def test_a_passage_update_keeps_the_fact_checks(factcheck_index, tmp_path, settings_factory):
     from corpus.documents import SourceDocument
     from index.build import upsert_documents
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     root = tmp_path / "index"
     shutil.copytree(factcheck_index, root)
@@ -141,8 +141,8 @@ def test_a_passage_update_keeps_the_fact_checks(factcheck_index, tmp_path, setti
 def test_an_index_of_fact_checks_alone_answers_claims(tmp_path, settings_factory):
     from corpus.claimreview import read_fact_checks
     from index.factcheck_build import import_fact_checks
+    from service.index_config import build_config
     from service.lookup import ClaimLookup
-    from service.pipelines import build_config
 
     root = tmp_path / "index"
     records, _ = read_fact_checks([DATA / "feed.json"])

@@ -280,7 +280,7 @@ def model_corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def model_indexes(cluster, model_corpus, tmp_path_factory, settings_factory, backbone_path):
     """The same corpus built with the real model on one machine and on the cluster: (single, sharded) roots."""
-    from service.pipelines import build_config
+    from service.index_config import build_config
 
     single_root = tmp_path_factory.mktemp("model-single") / "index"
     sharded_root = tmp_path_factory.mktemp("model-sharded") / "index"

@@ -17,8 +17,8 @@ XLING = REPO / "tests" / "data" / "xling"
 @pytest.fixture(scope="module")
 def lookups(tmp_path_factory, settings_factory, backbone_path):
     from index.build import build_index
+    from service.index_config import build_config
     from service.lookup import ClaimLookup
-    from service.pipelines import build_config
 
     out = {}
     for kept in (True, False):

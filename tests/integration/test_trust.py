@@ -24,8 +24,8 @@ XLING_FLOOR, XLING_CROSS_FLOOR = 0.37, 0.25
 @pytest.fixture(scope="session")
 def xling_lookup(tmp_path_factory, settings_factory, backbone_path):
     from index.build import build_index
+    from service.index_config import build_config
     from service.lookup import ClaimLookup
-    from service.pipelines import build_config
 
     index_dir = tmp_path_factory.mktemp("xling") / "index"
     build_index(DATA / "xling" / "corpus.jsonl", index_dir, build_config(settings_factory(index_dir)))

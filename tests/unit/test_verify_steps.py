@@ -104,7 +104,7 @@ def scored(
     """A judged passage as PassageJudge makes it: its scores already scaled by its relevance."""
     item = ScoredCandidate(passage(doc, cos=cos), Window(0, "x", 0, 1, 1), (e, 1 - e - c, c), relevance=relevance)
     item.max_entailment, item.max_contradiction = e * relevance, c * relevance
-    item.extra = {"support_consistency": sup, "refute_consistency": ref}
+    item.support_consistency, item.refute_consistency = sup, ref
     return item
 
 

