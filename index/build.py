@@ -152,9 +152,7 @@ def install_index(store: FaissDocumentStore, manifest: Manifest, index_dir: Path
     root = Path(index_dir)
     with BuildLock(root):
         layout.remove_debris(root)
-        version = layout.next_version_id(root)
-        staging = layout.make_staging(root, version)
-        try:
+        with layout.new_version(root) as (version, staging):
             manifest.version = version
             store.save(staging, manifest)
             verify_version(
@@ -164,11 +162,6 @@ def install_index(store: FaissDocumentStore, manifest: Manifest, index_dir: Path
                 documents=len(store.sources),
                 samples=[],
             )
-            layout.publish(staging, root, version)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        layout.switch(root, version)
         layout.prune(root, keep_versions)
     return version
 
@@ -243,9 +236,7 @@ def _make_version(
     report: BuildReport,
     started: float,
 ) -> None:
-    version = layout.next_version_id(root)
-    staging = layout.make_staging(root, version)  # first, so a build killed while embedding leaves debris to find
-    try:
+    with layout.new_version(root) as (version, staging):
         embedder = config.embedder or document_embedder(
             config.model_path,
             config.passage_prefix,
@@ -312,11 +303,6 @@ def _make_version(
             lock=lock,
         )
         progress.stage("switching")
-        layout.publish(staging, root, version)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    layout.switch(root, version)
     report.version, report.embedded, report.reused, report.checked = version, len(embed), len(copy), len(samples)
 
 
@@ -363,20 +349,12 @@ def adopt_flat_index(root: Path) -> None:
     """Move an index saved in the old one-folder layout into ``versions/`` (copied, then removed)."""
     if not (root / MANIFEST).is_file():
         return
-    version = layout.next_version_id(root)
-    staging = layout.make_staging(root, version)
     names = [n for n in (MANIFEST, VECTORS, PASSAGES, LEGACY_PASSAGES, DOCUMENTS) if (root / n).is_file()]
-    try:
+    with layout.new_version(root, current=layout.read_current(root) is None) as (version, staging):
         for name in names:
             shutil.copy2(root / name, staging / name)
         if (root / BM25_DIR).is_dir():
             shutil.copytree(root / BM25_DIR, staging / BM25_DIR)
-        layout.publish(staging, root, version)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if layout.read_current(root) is None:
-        layout.switch(root, version)
     for name in names:
         (root / name).unlink(missing_ok=True)
     shutil.rmtree(root / BM25_DIR, ignore_errors=True)

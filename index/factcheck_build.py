@@ -126,9 +126,7 @@ def _make_version(
     report: FactCheckReport,
     progress: Progress,
 ) -> None:
-    version = layout.next_version_id(root)
-    staging = layout.make_staging(root, version)
-    try:
+    with layout.new_version(root) as (version, staging):
         if base is not None and base.manifest is not None and base.version is not None:
             source = layout.version_dir(root, base.version)
             _link_tree(source, staging, skip={MANIFEST, FACT_CHECKS_DIR})
@@ -164,11 +162,6 @@ def _make_version(
         progress.stage("verifying")
         _verify(staging, manifest, fact_checks)
         progress.stage("switching")
-        layout.publish(staging, root, version)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    layout.switch(root, version)
     report.version = version
 
 

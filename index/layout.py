@@ -20,6 +20,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 VERSIONS_DIR = "versions"
@@ -86,6 +88,27 @@ def next_version_id(root: Path) -> str:
     if current:
         numbers.append(version_number(current) or 0)
     return f"v{max(numbers, default=0) + 1:06d}"
+
+
+@contextmanager
+def new_version(root: Path, current: bool = True) -> Iterator[tuple[str, Path]]:
+    """The one way a version comes into being: its id and an empty staging folder to write it into.
+
+    When the block ends without an error the staging folder is published (renamed into place) and,
+    with ``current``, CURRENT points at it; on any error (or an interrupt) the staging folder is
+    removed and nothing else changed. The caller holds the build lock, writes and checks the version
+    inside the block, and prunes old versions after it.
+    """
+    version = next_version_id(root)
+    staging = make_staging(root, version)  # first, so a build killed while writing leaves debris to find
+    try:
+        yield version, staging
+        publish(staging, root, version)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if current:
+        switch(root, version)
 
 
 def make_staging(root: Path, version_id: str) -> Path:

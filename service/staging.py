@@ -3,13 +3,14 @@ process at a time prepares a given folder (the others wait, then find it ready).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from index.lock import waiting_lock
 
 
 @contextmanager
@@ -31,8 +32,6 @@ def staged_folder(target: Path) -> Iterator[Path]:
 @contextmanager
 def folder_lock(target: Path) -> Iterator[None]:
     """Wait for any other process preparing ``target`` (a model conversion, an export); check again
-    inside, since the other one may have finished it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{target.name}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, or its process dies
+    inside, since the other one may have finished it. The lock is :mod:`index.lock`'s, the project's one."""
+    with waiting_lock(target.parent / f".{target.name}.lock"):
         yield

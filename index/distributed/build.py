@@ -96,21 +96,15 @@ def build_sharded(
     try:
         layout.remove_debris(root)
         previous = layout.read_current(root)
-        version = layout.next_version_id(root)
-        staging = layout.make_staging(root, version)
-        work = Path(tempfile.mkdtemp(prefix=f".ray-{version}-", dir=root))  # hidden: debris if the build dies
-        try:
-            report = BuildReport(root, 0, 0, 0.0, version=version, previous=previous)
-            with ray_session(options.address, options.token, emit) as resources:
-                _build(files, corpus, work, staging, config, options, resources, progress, report, started, emit)
-            layout.publish(staging, root, version)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        progress.stage("switching")
-        layout.switch(root, version)
+        with layout.new_version(root) as (version, staging):
+            work = Path(tempfile.mkdtemp(prefix=f".ray-{version}-", dir=root))  # hidden: debris if the build dies
+            try:
+                report = BuildReport(root, 0, 0, 0.0, version=version, previous=previous)
+                with ray_session(options.address, options.token, emit) as resources:
+                    _build(files, corpus, work, staging, config, options, resources, progress, report, started, emit)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            progress.stage("switching")
         report.pruned = layout.prune(root, config.keep_versions)
         report.seconds = round(time.perf_counter() - started, 2)
         return report
