@@ -70,8 +70,8 @@ def main() -> None:
     from bench.common import cpu_kind
     from index.build import build_index
     from service.article.check import ArticleCheck
+    from service.claim_checker import ClaimChecker
     from service.index_config import build_config
-    from service.lookup import ClaimLookup
     from service.runtime import configure_threads
     from service.settings import Settings
     from service.stance.hardware import choose_runtime
@@ -86,7 +86,7 @@ def main() -> None:
         settings = Settings(index_dir=Path(tmp) / "index", threads=2, stance_cache_size=0)
         configure_threads(settings.threads)
         build_index(ROOT / "corpus" / "sample", settings.index_dir, build_config(settings))
-        lookup = ClaimLookup.open(settings)
+        lookup = ClaimChecker.open(settings)
         check = ArticleCheck(settings, lookup)
         print("## Ranking of hand-labelled news sentences (bench/data/article_worthiness.json)\n")
         print(table(["score", "ROC AUC", f"precision at {settings.min_worthiness}", "recall"], ranking(check)), "\n")
@@ -149,11 +149,11 @@ def main() -> None:
 
 def cache_rows(settings) -> list[list[object]]:
     from service.article.check import ArticleCheck
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
     from service.settings import Settings
 
     cached = settings.model_copy(update={"stance_cache_size": Settings().stance_cache_size})
-    check = ArticleCheck(cached, ClaimLookup.open(cached))
+    check = ArticleCheck(cached, ClaimChecker.open(cached))
     cache = check.lookup.verify_pipeline.get_component("stance").scorer.cache
     rows = []
     for path, published in ARTICLES:

@@ -54,7 +54,7 @@ def main() -> None:
     from haystack import Document
 
     from corpus.sentences import split_sentences
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
     from service.runtime import configure_threads
     from service.settings import Settings
     from service.stance.hardware import choose_runtime
@@ -82,7 +82,7 @@ def main() -> None:
         corpus.write_text('{"id": "x", "text": "A placeholder document so that the pipeline can load."}\n')
         settings = Settings(index_dir=Path(tmp) / "index", threads=2)
         build_index(corpus, settings.index_dir, build_config(settings))
-        pipe = ClaimLookup.open(settings).verify_pipeline
+        pipe = ClaimChecker.open(settings).verify_pipeline
         claims = [p.hypothesis for p in pairs]
         first = pipe.get_component("claims").run(claims=claims, languages=["en"] * len(claims))
         embedded = pipe.get_component("embedder").run(documents=first["documents"])["documents"]

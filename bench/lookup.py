@@ -5,7 +5,7 @@
 
 - Build: passages/s of the whole build pipeline (load, split, detect language, embed, FAISS,
   save) against bare ``SentenceTransformer.encode`` of the same passages. Target ratio >= 0.85.
-- Lookup: p50/p95 of ``ClaimLookup.lookup`` (Haystack pipeline: embed, retrieve, cite) over
+- Lookup: p50/p95 of ``ClaimChecker.lookup`` (Haystack pipeline: embed, retrieve, cite) over
   200 claims, against bare encode + ``faiss.search``, at the sample size and at 100k passages.
 """
 
@@ -125,11 +125,11 @@ def synthetic_index(settings, sample_index: Path, n: int, target: Path) -> Path:
 
 
 def bench_lookup(settings, index_dir: Path, claims: list[str]) -> dict:
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
     before = rss_mb()
     t0 = time.perf_counter()
-    lookup = ClaimLookup.open(settings.model_copy(update={"index_dir": index_dir}))
+    lookup = ClaimChecker.open(settings.model_copy(update={"index_dir": index_dir}))
     load_s = time.perf_counter() - t0
     loaded_mb = rss_mb() - before
     for c in claims[:5]:

@@ -149,7 +149,10 @@ def write_legacy_copy(src: Path, dst: Path) -> None:
     """``src`` as versions were saved before passages.sqlite (passages.jsonl, documents.jsonl);
     the vectors and BM25 files are hard links."""
     from index.manifest import Manifest, file_sha256
-    from index.store import DOCUMENTS, LEGACY_PASSAGES, PASSAGES
+    from index.store import PASSAGES
+
+    # what versions saved before passages.sqlite held instead (only the "before" code reads them)
+    LEGACY_PASSAGES, DOCUMENTS = "passages.jsonl", "documents.jsonl"
 
     shutil.copytree(src, dst, copy_function=os.link, ignore=shutil.ignore_patterns(PASSAGES, "manifest.json"))
     con = sqlite3.connect(f"{(src / PASSAGES).as_uri()}?mode=ro", uri=True)

@@ -68,14 +68,14 @@ def ece(correct: list[bool], confidence: list[float], bins: int = 10) -> float:
 
 def lookup_over(corpus: Path, index_dir: Path):
     from index.build import build_index
+    from service.claim_checker import ClaimChecker
     from service.index_config import build_config
-    from service.lookup import ClaimLookup
     from service.settings import Settings
 
     settings = Settings(index_dir=index_dir, threads=2, max_batch_claims=64)
     if not index_dir.exists():
         build_index(corpus, index_dir, build_config(settings))
-    return ClaimLookup.open(settings)
+    return ClaimChecker.open(settings)
 
 
 def corpus_language(corpus_rows: list[dict]) -> dict[str, str]:

@@ -154,15 +154,15 @@ def cross_validate(records, gold_records) -> dict:
 
 
 def retrieval_table(cf_index: Path) -> str:
+    from service.claim_checker import ClaimChecker
     from service.evaluation.datasets import load_climate_fever
     from service.evaluation.metrics import recall_at_k
-    from service.lookup import ClaimLookup
     from service.runtime import configure_threads
     from service.settings import Settings
 
     settings = Settings(index_dir=cf_index, threads=2, max_batch_claims=64)
     configure_threads(settings.threads)
-    lookup = ClaimLookup.open(settings)
+    lookup = ClaimChecker.open(settings)
     store = lookup.store
     evalset = load_climate_fever()
     claims = [c for c in evalset.claims if c.evidence_docs]
@@ -262,11 +262,11 @@ SPEED_VARIANTS = [
 
 
 def speed_rows(settings, indexes: dict[str, Path], label: str, n: int) -> list[list[object]]:
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
     rows = []
     for name, which, changes, repeat in SPEED_VARIANTS:
-        lookup = ClaimLookup.open(settings.model_copy(update={"index_dir": indexes[which], **changes}))
+        lookup = ClaimChecker.open(settings.model_copy(update={"index_dir": indexes[which], **changes}))
         rows += [[label, name, *row] for row in speed(lookup, n, repeat)]
     return rows
 
@@ -300,8 +300,8 @@ def main() -> None:
         print("## Retrieval, Climate-FEVER (claims with gold evidence)\n")
         print(retrieval_table(args.cf_index), "\n")
     from index.build import build_index
+    from service.claim_checker import ClaimChecker
     from service.index_config import build_config
-    from service.lookup import ClaimLookup
     from service.runtime import configure_threads
     from service.settings import Settings
 
@@ -313,7 +313,7 @@ def main() -> None:
         print(
             f"sample index built in {time.perf_counter() - started:.1f} s with sentence vectors (model load included)"
         )
-        lookup = ClaimLookup.open(settings)
+        lookup = ClaimChecker.open(settings)
         gold = gold_records(lookup)
         if records:
             print(f"## Verdicts, Climate-FEVER, 5-fold CV ({len(records)} claims)\n")

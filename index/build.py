@@ -32,7 +32,7 @@ from index.lock import BuildLock
 from index.manifest import MANIFEST, Manifest, corpus_fingerprint
 from index.progress import BarProgress, Progress
 from index.sentence_vectors import sentence_vectors
-from index.store import DOCUMENTS, LEGACY_PASSAGES, PASSAGES, VECTORS, FaissDocumentStore
+from index.store import PASSAGES, VECTORS, FaissDocumentStore
 from index.version_check import pick_samples, verify_version
 
 log = logging.getLogger(__name__)
@@ -349,7 +349,7 @@ def adopt_flat_index(root: Path) -> None:
     """Move an index saved in the old one-folder layout into ``versions/`` (copied, then removed)."""
     if not (root / MANIFEST).is_file():
         return
-    names = [n for n in (MANIFEST, VECTORS, PASSAGES, LEGACY_PASSAGES, DOCUMENTS) if (root / n).is_file()]
+    names = [n for n in (MANIFEST, VECTORS, PASSAGES) if (root / n).is_file()]
     with layout.new_version(root, current=layout.read_current(root) is None) as (version, staging):
         for name in names:
             shutil.copy2(root / name, staging / name)

@@ -8,15 +8,11 @@ int ids: a search reads only its hits from disk, so the process does not hold th
 
 Beside it, a lexical BM25 index (:mod:`index.bm25`, files under ``bm25/``) is rebuilt from all
 passages by every :meth:`FaissDocumentStore.save`; indexes saved before it existed load without one.
-Versions saved before ``passages.sqlite`` (``passages.jsonl`` and ``documents.jsonl``) still load:
-their passages are copied once into a temporary database.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -47,8 +43,6 @@ from index.manifest import Manifest, file_sha256
 from index.passages import PassageDB, StoredDocuments
 from index.vectors import as_queries
 from index.version_files import (
-    DOCUMENTS,
-    LEGACY_PASSAGES,
     PASSAGES,
     VECTORS,
     no_version_served,
@@ -387,7 +381,7 @@ class FaissDocumentStore:
             sharded.fact_checks = FactCheckIndex.load(folder, manifest)
             return sharded  # type: ignore[return-value]
         store = cls(manifest.dimension, manifest.faiss_factory)
-        files = open_version(folder, manifest, store._nprobe, read_db=_read_legacy)
+        files = open_version(folder, manifest, store._nprobe)
         store._index = files.index
         store._db.close()
         store._db = files.db
@@ -402,32 +396,3 @@ class FaissDocumentStore:
             store._db.close()
             raise
         return store
-
-
-def _read_legacy(folder: Path) -> PassageDB:
-    """A version saved before passages.sqlite: its JSONL files copied into a temporary database."""
-    db = PassageDB.create_temporary()
-    number, batch_ids, batch_docs = 0, [], []
-    try:
-        with open(folder / LEGACY_PASSAGES, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):  # noqa: B007 (named in the error below)
-                rec = json.loads(line)
-                batch_ids.append(rec["int_id"])
-                batch_docs.append(Document(id=rec["id"], content=rec["content"], meta=rec["meta"]))
-                if len(batch_ids) == 10_000:
-                    db.insert(batch_ids, batch_docs)
-                    batch_ids, batch_docs = [], []
-            db.insert(batch_ids, batch_docs)
-        sources: dict[str, dict[str, Any]] = {}
-        with open(folder / DOCUMENTS, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):  # noqa: B007 (named in the error below)
-                rec = json.loads(line)
-                sources[rec.pop("id")] = rec
-        db.replace_documents(sources)
-    except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as exc:
-        db.close()
-        raise IndexCorruptError(f"{fh.name} is damaged near line {number}: {exc}") from exc
-    except (OSError, sqlite3.Error) as exc:  # a full temporary folder, say: a clear refusal, not a trace
-        db.close()
-        raise IndexCorruptError(f"{folder} cannot be copied into a temporary database: {exc}") from exc
-    return db

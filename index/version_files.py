@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from index.manifest import MANIFEST, Manifest, ModelIdentity, file_sha256
 from index.passages import PassageDB
 
 VECTORS, PASSAGES = "vectors.faiss", "passages.sqlite"
-# what versions saved before passages.sqlite hold instead
-LEGACY_PASSAGES, DOCUMENTS = "passages.jsonl", "documents.jsonl"
 log = logging.getLogger(__name__)
 
 
@@ -72,11 +69,6 @@ def read_manifest(folder: Path, expected_model: str | None, expected_weights: st
     return manifest
 
 
-def is_legacy(folder: Path, manifest: Manifest) -> bool:
-    """Saved before passages.sqlite (JSONL passages and documents)."""
-    return PASSAGES not in manifest.checksums and not (folder / PASSAGES).exists()
-
-
 def open_db(path: Path) -> PassageDB:
     try:
         return PassageDB.open_readonly(path)
@@ -84,14 +76,9 @@ def open_db(path: Path) -> PassageDB:
         raise IndexCorruptError(f"{path} cannot be read: {exc}") from exc
 
 
-def open_version(
-    folder: Path, manifest: Manifest, nprobe: int, read_db: Callable[[Path], PassageDB] | None = None
-) -> VersionFiles:
-    """The files of a one-folder version (not sharded), checked; ``read_db`` reads a legacy version's
-    passages (the store's, which needs Haystack's documents). The caller closes ``db``."""
-    legacy = is_legacy(folder, manifest)
-    data_files = (LEGACY_PASSAGES, DOCUMENTS) if legacy else (PASSAGES,)
-    for name in dict.fromkeys((VECTORS, *data_files, *manifest.checksums)):
+def open_version(folder: Path, manifest: Manifest, nprobe: int) -> VersionFiles:
+    """The files of a one-folder version (not sharded), checked. The caller closes ``db``."""
+    for name in dict.fromkeys((VECTORS, PASSAGES, *manifest.checksums)):
         path = folder / name
         if not path.resolve().is_relative_to(folder.resolve()):
             raise IndexCorruptError(f"{folder / MANIFEST} lists a file outside the index: {name}")
@@ -110,12 +97,7 @@ def open_version(
             f"the file holds a {type(index).__name__}"
         )
     set_nprobe(index, nprobe)
-    if not legacy:
-        db = open_db(folder / PASSAGES)
-    elif read_db is not None:
-        db = read_db(folder)
-    else:
-        raise IndexCorruptError(f"{folder} is a legacy version: load it as a store")
+    db = open_db(folder / PASSAGES)
     try:
         passages, documents = db.count(), db.document_count()
         if index.ntotal != passages or index.d != manifest.dimension:

@@ -17,7 +17,7 @@ from index.errors import IndexBusyError, IndexCorruptError, IndexError_
 from index.factchecks import FactCheckIndex
 from index.lock import BuildLock, holder_pid
 from index.manifest import Manifest
-from index.version_files import is_legacy, no_version_served, open_version, read_manifest
+from index.version_files import no_version_served, open_version, read_manifest
 from service.model_identity import current_identity, warn_on_differences
 from service.settings import Settings
 
@@ -41,8 +41,8 @@ def clean_debris(root: Path) -> list[Path]:
 def check_version(folder: Path, settings: Settings, expected_weights: str | None) -> Manifest:
     """The version's manifest once its files pass the checks a load makes; the load's error otherwise."""
     manifest = read_manifest(folder, settings.embedding_model, expected_weights)
-    if manifest.shards is not None or is_legacy(folder, manifest):
-        # a sharded or a pre-sqlite version: its checks live in the store that loads it
+    if manifest.shards is not None:
+        # a sharded version: its checks live in the store that loads it
         from index.store import FaissDocumentStore
 
         return FaissDocumentStore.load(folder, settings.embedding_model, expected_weights).manifest  # type: ignore[return-value]

@@ -126,9 +126,9 @@ def factcheck_index(sample_index, tmp_path_factory, settings_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_lookup(sample_index, settings_factory):
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
-    return ClaimLookup.open(settings_factory(sample_index))
+    return ClaimChecker.open(settings_factory(sample_index))
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,10 @@ from service.api.metrics import install as install_metrics
 from service.api.request_id import RequestId
 from service.api.routes import admin, articles, claims, meta
 from service.api.swap import IndexSwapper
+from service.claim_checker import StoreLoader
 from service.index_status import clean_debris
 from service.job_store import JobStore
 from service.jobs import JobRegistry
-from service.lookup import StoreLoader
 from service.runtime import configure_threads
 from service.settings import Settings, get_settings
 from service.verify.pipeline import EmbedderFactory

@@ -6,7 +6,7 @@ one model call instead of two threads contending for them. While a batch runs, n
 in the queue; when it ends, everything waiting goes into the next one. So under load batches grow
 by themselves, and a lone request waits only ``window_ms`` for company.
 
-Each claim's result is the one it gets alone (``ClaimLookup.verify_batch`` guarantees it); its
+Each claim's result is the one it gets alone (``ClaimChecker.verify_batch`` guarantees it); its
 ``took_ms`` and stage timings are its batch's.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from fastapi.concurrency import run_in_threadpool
 
-from service.lookup import ClaimLookup, validate_claim, validate_language, validate_top_k
+from service.claim_checker import ClaimChecker, validate_claim, validate_language, validate_top_k
 from service.schemas import VerifyResponse
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Pending:
-    lookup: ClaimLookup
+    lookup: ClaimChecker
     claim: str
     top_k: int
     language: str | None
@@ -58,7 +58,7 @@ class ClaimBatcher:
     def enabled(self) -> bool:
         return self.window > 0
 
-    async def verify(self, lookup: ClaimLookup, claim: object, top_k: int | None, language: object) -> VerifyResponse:
+    async def verify(self, lookup: ClaimChecker, claim: object, top_k: int | None, language: object) -> VerifyResponse:
         if not self.enabled:
             result = await run_in_threadpool(lookup.verify, claim, top_k, language)
             self.on_run(result.timings_ms)

@@ -6,19 +6,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from service.claim_checker import ClaimChecker
 from service.errors import IndexUnavailableError
-from service.lookup import ClaimLookup
 from service.settings import Settings, get_settings
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_lookup(request: Request) -> ClaimLookup:
-    lookup: ClaimLookup | None = request.app.state.lookup
+def get_lookup(request: Request) -> ClaimChecker:
+    lookup: ClaimChecker | None = request.app.state.lookup
     if lookup is None:
         reason = request.app.state.index_error or "no index loaded"
         raise IndexUnavailableError(f"no index is loaded: {reason}")
     return lookup
 
 
-LookupDep = Annotated[ClaimLookup, Depends(get_lookup)]
+LookupDep = Annotated[ClaimChecker, Depends(get_lookup)]

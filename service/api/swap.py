@@ -13,8 +13,8 @@ import threading
 from fastapi import FastAPI
 
 from index import layout
+from service.claim_checker import ClaimChecker, StoreLoader
 from service.errors import describe
-from service.lookup import ClaimLookup, StoreLoader
 from service.settings import Settings
 from service.verify.pipeline import EmbedderFactory
 
@@ -39,7 +39,7 @@ class IndexSwapper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def load(self) -> ClaimLookup:
+    def load(self) -> ClaimChecker:
         """Load what CURRENT names (or the last good version) and serve it.
 
         :raises Exception: the load error; the lookup served so far stays (or none, with the reason).
@@ -55,10 +55,10 @@ class IndexSwapper:
             self._load()
             return True
 
-    def _load(self) -> ClaimLookup:
+    def _load(self) -> ClaimChecker:
         self._tried = layout.read_current(self.settings.index_dir)
         try:
-            lookup = ClaimLookup.open(
+            lookup = ClaimChecker.open(
                 self.settings,
                 store_loader=self.store_loader,
                 embedder_factory=self.embedder_factory,

@@ -12,8 +12,8 @@ from haystack.core.errors import PipelineRuntimeError
 from index.errors import IndexError_
 from service.article.pipeline import build_article_pipeline
 from service.article.worthiness import StepReporter
+from service.claim_checker import ClaimChecker, validate_language, validate_top_k
 from service.errors import FactCheckError, InvalidInputError
-from service.lookup import ClaimLookup, validate_language, validate_top_k
 from service.schemas import (
     ArticleReport,
     BatchVerifyResponse,
@@ -56,7 +56,7 @@ def validate_worthiness(value: object, settings: Settings) -> float:
 class ArticleCheck:
     """The article check pipeline over a loaded claim lookup."""
 
-    def __init__(self, settings: Settings, lookup: ClaimLookup) -> None:
+    def __init__(self, settings: Settings, lookup: ClaimChecker) -> None:
         self.settings = settings
         self.lookup = lookup
         self.pipeline = build_article_pipeline(settings, lookup)

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from haystack import component
 
 from corpus.language import detect_language
+from corpus.markup import markdown_to_text
 from service.errors import InvalidInputError
 from service.text import blank_controls, check_text, visible
 
 _TITLE_MAX = 200
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _HTML_LANG = re.compile(r"<html[^>]*\blang=[\"']?([A-Za-z]{2})\b", re.IGNORECASE)
 
@@ -67,12 +66,6 @@ def _split_title(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _markdown_to_text(text: str) -> str:
-    lines = [_MD_HEADING.sub("", line) for line in text.splitlines()]
-    plain = "\n".join(lines)
-    return _MD_LINK.sub(r"\1", _MD_EMPHASIS.sub(r"\2", plain))
-
-
 def from_html(html: str) -> ArticleText:
     import trafilatura
 
@@ -114,7 +107,8 @@ def from_html(html: str) -> ArticleText:
 def from_text(text: str, markdown: bool = False) -> ArticleText:
     if not visible(text):
         raise _invalid("text", "the article is empty", "empty or only white space")
-    body = _markdown_to_text(text) if markdown else text
+    # the corpus's own Markdown reader: headings, lists, quotes, emphasis, code and links, one set of rules
+    body = markdown_to_text(text)[0] if markdown else text
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     title, body = _split_title(body)
     if not visible(body):  # a title alone: check it as the text

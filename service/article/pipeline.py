@@ -11,10 +11,10 @@ from service.model_names import resolve_model_path
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
 
-def build_article_pipeline(settings: Settings, lookup: ClaimLookup) -> Pipeline:
+def build_article_pipeline(settings: Settings, lookup: ClaimChecker) -> Pipeline:
     """article -> clean text -> sentences with offsets -> check-worthiness -> claims -> one batched claim
     check (the verify pipeline of ``lookup``) -> report.
 

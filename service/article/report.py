@@ -25,14 +25,14 @@ from service.schemas import (
 )
 
 if TYPE_CHECKING:
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
 
 @component
 class ClaimVerifier:
     """Check all chosen claims in one batch (one embedding call, one stance call) with the claim check pipeline."""
 
-    def __init__(self, lookup: ClaimLookup) -> None:
+    def __init__(self, lookup: ClaimChecker) -> None:
         self.lookup = lookup
 
     @component.output_types(batch=BatchVerifyResponse, ms=float)

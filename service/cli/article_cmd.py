@@ -152,7 +152,7 @@ def check_article(
       curl -s https://example.org/story | factcheck check-article --format claimreview -
     """
     from service.article.check import ArticleCheck
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
     from service.runtime import configure_threads
 
     if as_json and fmt not in (None, "json"):
@@ -163,7 +163,7 @@ def check_article(
     # bad options are answered before the index and the models load
     from service.article.check import validate_max_claims, validate_worthiness
     from service.article.extract import parse_published
-    from service.lookup import validate_language, validate_top_k
+    from service.claim_checker import validate_language, validate_top_k
 
     validate_language(language)
     validate_top_k(top_k, settings)
@@ -171,7 +171,7 @@ def check_article(
     validate_worthiness(min_worthiness, settings)
     parse_published(published)
     configure_threads(settings.threads)
-    check = ArticleCheck(settings, ClaimLookup.open(settings))
+    check = ArticleCheck(settings, ClaimChecker.open(settings))
     bar = _Bar(is_terminal() if progress is None else progress)
     try:
         report = check.check(

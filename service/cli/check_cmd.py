@@ -109,12 +109,12 @@ def _open(index_dir: Path | None, server: str | None = None, token: str | None =
         from service.cli.remote import RemoteService
 
         return RemoteService(server, token)
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
     from service.runtime import configure_threads
 
     settings = make_settings(index_dir)
     configure_threads(settings.threads)
-    return ClaimLookup.open(settings)
+    return ClaimChecker.open(settings)
 
 
 @click.command(name="check")
@@ -158,7 +158,7 @@ def check(
                     raise
                 return [_one_remote(lookup, c, top_k, language) for c in claims]
     else:
-        from service.lookup import validate_claim
+        from service.claim_checker import validate_claim
 
         def validate(item: object) -> str:
             return validate_claim(item, lookup.settings)

@@ -107,10 +107,10 @@ def eval_(
 
     from tqdm import tqdm
 
+    from service.claim_checker import ClaimChecker
     from service.evaluation.metrics import format_confusion, recall_at_k
     from service.evaluation.report import format_table, score
     from service.evaluation.runner import ensure_index, run_claims, save_records
-    from service.lookup import ClaimLookup
     from service.runtime import configure_threads
 
     if top_k < 1 or batch_size < 1 or (limit is not None and limit < 1):
@@ -125,7 +125,7 @@ def eval_(
     click.echo(f"Indexing the {len(evalset.documents)} documents of {evalset.name} into {index_dir} ...", err=True)
     ensure_index(evalset, settings, index_dir, progress_bar=is_terminal())
     settings = make_settings(index_dir, max_batch_claims=max(batch_size, 1))
-    lookup = ClaimLookup.open(settings)
+    lookup = ClaimChecker.open(settings)
     claims = evalset.claims[:limit] if limit else evalset.claims
     with tqdm(total=len(claims), desc="Checking claims", unit="claim", disable=not is_terminal()) as bar:
         recs, per_second = run_claims(lookup, claims, top_k, batch_size, on_batch=bar.update, evidence=evidence)

@@ -130,15 +130,15 @@ def match(
     with their publisher's rating, date and link. Import fact-checks first:
     factcheck factchecks import PATH.
     """
+    from service.claim_checker import ClaimChecker, validate_claim
     from service.errors import FactCheckError
-    from service.lookup import ClaimLookup, validate_claim
     from service.runtime import configure_threads
 
     if (claim is None) == (claims_file is None):
         raise CLIError("give either a CLAIM or --claims-file (not both)", 2)
     settings = make_settings(index_dir)
     configure_threads(settings.threads)
-    lookup = ClaimLookup.open(settings)
+    lookup = ClaimChecker.open(settings)
     if not getattr(lookup.store, "fact_checks", None):
         click.echo(f"Warning: the index at {settings.index_dir} holds no fact-check; import some with: "
                    "factcheck factchecks import PATH", err=True)

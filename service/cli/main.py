@@ -184,9 +184,9 @@ def _serve_on_ray(
 def demo(index_dir: Path | None, rebuild: bool) -> None:
     """Index the bundled sample corpus (once) and check a few sample claims: verdict and evidence."""
     from index.build import build_index
+    from service.claim_checker import ClaimChecker
     from service.cli.check_cmd import print_verdict
     from service.index_config import build_config
-    from service.lookup import ClaimLookup
     from service.runtime import configure_threads
 
     settings = make_settings(index_dir)
@@ -200,7 +200,7 @@ def demo(index_dir: Path | None, rebuild: bool) -> None:
         click.echo(
             f"Indexed {report.documents} documents as {report.passages} passages in {report.seconds:.1f} s\n", err=True
         )
-    lookup = ClaimLookup.open(settings)
+    lookup = ClaimChecker.open(settings)
     for claim in SAMPLE_CLAIMS:
         print_verdict(lookup.verify(claim, 3))
         click.echo("-" * 72)

@@ -119,7 +119,7 @@ def check_with_given_evidence(
     """The "gold evidence" setting: each claim judged on the documents its dataset offers for it
     (``candidate_docs``) instead of retrieved ones; the other steps are the verify pipeline's own.
 
-    Returns each claim's verdict and judged passages, like :meth:`ClaimLookup.verify_batch_with_items`.
+    Returns each claim's verdict and judged passages, like :meth:`ClaimChecker.verify_batch_with_items`.
     """
     from service.verify.fuse import RRF_K
     from service.verify.types import Candidate

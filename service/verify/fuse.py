@@ -7,7 +7,7 @@ import time
 import numpy as np
 from haystack import Document, component
 
-from index.store import FaissDocumentStore
+from index.search_store import SearchStore
 from service.verify.types import Candidate
 
 # The constant of Cormack et al. (2009): ranks past the first few count little, and no
@@ -24,7 +24,7 @@ class RankFusion:
     from its stored vector, so every candidate carries the same features.
     """
 
-    def __init__(self, document_store: FaissDocumentStore, candidates: int = 8, k: int = RRF_K) -> None:
+    def __init__(self, document_store: SearchStore, candidates: int = 8, k: int = RRF_K) -> None:
         if candidates <= 0:
             raise ValueError(f"candidates must be greater than 0, got {candidates}")
         self.document_store = document_store

@@ -11,7 +11,7 @@ from haystack import Pipeline
 
 from index.embedders import text_embedder
 from index.retriever import FaissEmbeddingRetriever
-from index.store import FaissDocumentStore
+from index.search_store import SearchStore
 from service.model_names import resolve_model_path
 from service.settings import Settings
 
@@ -22,7 +22,7 @@ EmbedderFactory = Callable[[str, str], Any]
 
 
 def build_lookup_pipeline(
-    settings: Settings, store: FaissDocumentStore, embedder_factory: EmbedderFactory | None = None
+    settings: Settings, store: SearchStore, embedder_factory: EmbedderFactory | None = None
 ) -> Pipeline:
     """claim -> embedding -> top-k passages. The query prefix is the one the index was built for."""
     model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
@@ -38,7 +38,7 @@ def build_lookup_pipeline(
 
 
 def build_verify_pipeline(
-    settings: Settings, store: FaissDocumentStore, embedder_factory: EmbedderFactory | None = None
+    settings: Settings, store: SearchStore, embedder_factory: EmbedderFactory | None = None
 ) -> Pipeline:
     """claims -> embeddings -> dense + BM25 hits -> fused candidates -> sentence windows -> stance
     -> judged passages (consistency, corrections, cited window) -> reranked evidence -> verdict,
@@ -117,7 +117,7 @@ def build_verify_pipeline(
 
 
 def build_match_pipeline(
-    settings: Settings, store: FaissDocumentStore, embedder_factory: EmbedderFactory | None = None
+    settings: Settings, store: SearchStore, embedder_factory: EmbedderFactory | None = None
 ) -> Pipeline:
     """claims -> embeddings -> prior fact-checks of the same claims (no evidence, no verdict).
 

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 from haystack import Document, component
 
+from index.search_store import SearchStore
 from service.verify.types import Candidate, Window
 from service.verify.verdict import VerdictParams
 
@@ -152,7 +153,7 @@ class WindowRelevance:
         params: VerdictParams | None = None,
         cache_size: int = 20_000,
         max_windows: int = 8,
-        store: Any = None,
+        store: SearchStore | None = None,
     ) -> None:
         if max_windows < 1:
             raise ValueError(f"max_windows must be at least 1, got {max_windows}")

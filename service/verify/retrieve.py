@@ -7,7 +7,7 @@ import time
 import numpy as np
 from haystack import Document, component
 
-from index.store import FaissDocumentStore
+from index.search_store import SearchStore
 
 
 def _check_depth(depth: int) -> int:
@@ -20,7 +20,7 @@ def _check_depth(depth: int) -> int:
 class DenseRetriever:
     """The ``depth`` passages nearest to each embedded claim, in one FAISS search for the batch."""
 
-    def __init__(self, document_store: FaissDocumentStore, depth: int = 30) -> None:
+    def __init__(self, document_store: SearchStore, depth: int = 30) -> None:
         self.document_store = document_store
         self.depth = _check_depth(depth)
 
@@ -41,7 +41,7 @@ class DenseRetriever:
 class LexicalRetriever:
     """The ``depth`` best BM25 passages for each claim (none when the index was built without BM25)."""
 
-    def __init__(self, document_store: FaissDocumentStore, depth: int = 30) -> None:
+    def __init__(self, document_store: SearchStore, depth: int = 30) -> None:
         self.document_store = document_store
         self.depth = _check_depth(depth)
 

@@ -110,12 +110,12 @@ def test_kill_9_during_a_build_leaves_the_old_index_answering(tmp_path, tiny_roo
     from fastapi.testclient import TestClient
 
     from service.api.app import create_app
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
     settings = settings_factory(tiny_root)
     old_version = layout.read_current(tiny_root)
     old_files = digests(layout.current_dir(tiny_root))
-    before = ClaimLookup.open(settings).lookup("capital of Austria", 3)
+    before = ClaimChecker.open(settings).lookup("capital of Austria", 3)
 
     env = {**os.environ, "FACTCHECK_MODEL_CACHE_DIR": str(settings.model_cache_dir), "FACTCHECK_THREADS": "1"}
     args = ["index", "build", "--corpus", str(SAMPLE), "--index-dir", str(tiny_root)]
@@ -150,7 +150,7 @@ def test_kill_9_during_a_build_leaves_the_old_index_answering(tmp_path, tiny_roo
     assert layout.version_ids(tiny_root) == [old_version]
     assert layout.debris(tiny_root), "the killed build should have left its staging folder"
     assert holder_pid(tiny_root) is None  # the kernel dropped the dead builder's lock
-    after = ClaimLookup.open(settings).lookup("capital of Austria", 3)
+    after = ClaimChecker.open(settings).lookup("capital of Austria", 3)
     assert [e.passage_id for e in after.evidence] == [e.passage_id for e in before.evidence]
 
     with TestClient(create_app(settings)) as client:  # the next start cleans up

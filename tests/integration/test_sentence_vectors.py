@@ -17,15 +17,15 @@ XLING = REPO / "tests" / "data" / "xling"
 @pytest.fixture(scope="module")
 def lookups(tmp_path_factory, settings_factory, backbone_path):
     from index.build import build_index
+    from service.claim_checker import ClaimChecker
     from service.index_config import build_config
-    from service.lookup import ClaimLookup
 
     out = {}
     for kept in (True, False):
         index_dir = tmp_path_factory.mktemp(f"xling-{kept}") / "index"
         settings = settings_factory(index_dir, index_sentence_vectors=kept, relevance_cache_size=0)
         build_index(XLING / "corpus.jsonl", index_dir, build_config(settings))
-        out[kept] = ClaimLookup.open(settings)
+        out[kept] = ClaimChecker.open(settings)
     return out
 
 

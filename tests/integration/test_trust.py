@@ -24,12 +24,12 @@ XLING_FLOOR, XLING_CROSS_FLOOR = 0.37, 0.25
 @pytest.fixture(scope="session")
 def xling_lookup(tmp_path_factory, settings_factory, backbone_path):
     from index.build import build_index
+    from service.claim_checker import ClaimChecker
     from service.index_config import build_config
-    from service.lookup import ClaimLookup
 
     index_dir = tmp_path_factory.mktemp("xling") / "index"
     build_index(DATA / "xling" / "corpus.jsonl", index_dir, build_config(settings_factory(index_dir)))
-    return ClaimLookup.open(settings_factory(index_dir))
+    return ClaimChecker.open(settings_factory(index_dir))
 
 
 @pytest.fixture(scope="session")
@@ -54,9 +54,9 @@ def xling_results(xling_lookup):
 def test_the_first_card_is_about_the_claim(sample_lookup, german_index, settings_factory, claim, index, language):
     """People read the first card first: it must be a passage about the claim (the issue's seed case had a
     passage on Russian troop formations first), in any language pair."""
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
-    lookup = sample_lookup if index == "sample" else ClaimLookup.open(settings_factory(german_index))
+    lookup = sample_lookup if index == "sample" else ClaimChecker.open(settings_factory(german_index))
     first = lookup.verify(claim).evidence[0]
     assert first.retrieval["relevance"] >= 0.5, first
     assert any(word in first.sentence.text.lower() for word in BELARUS), first.sentence.text

@@ -32,13 +32,16 @@ def test_the_gold_set_covers_what_the_issue_asks():
 
 
 def test_gold_set_accuracy(gold_results):
+    """A floor on the data the verdict thresholds, the relevance scales and the confidence curves were fitted on
+    (verdict.json says so): it guards against regressions, it does not measure accuracy. The untouched figure is
+    the frozen cross-lingual set's, in tests/integration/test_trust.py."""
     wrong = [
         (i, BY_ID[i]["label"], r.verdict, BY_ID[i]["claim"])
         for i, r in gold_results.items()
         if r.verdict != BY_ID[i]["label"]
     ]
     accuracy = 1 - len(wrong) / len(GOLD)
-    print(f"gold set accuracy {accuracy:.3f} ({len(GOLD) - len(wrong)}/{len(GOLD)})")
+    print(f"gold set accuracy {accuracy:.3f} ({len(GOLD) - len(wrong)}/{len(GOLD)}; fitted on)")
     assert accuracy >= 0.85, f"accuracy {accuracy:.3f}; wrong: {wrong}"
 
 
@@ -49,13 +52,13 @@ def test_exact_verdicts(gold_results, claim_id):
 
 
 def test_the_seed_claim_is_supported_by_english_and_by_german_evidence(sample_lookup, german_index, settings_factory):
-    from service.lookup import ClaimLookup
+    from service.claim_checker import ClaimChecker
 
     claim = "Belarusian access to NATO HQ restricted"
     english = sample_lookup.verify(claim)
     assert english.verdict == "SUPPORTED"
     assert any(e.language == "en" and e.stance.label == "supports" for e in english.evidence)
-    german = ClaimLookup.open(settings_factory(german_index)).verify(claim)
+    german = ClaimChecker.open(settings_factory(german_index)).verify(claim)
     assert german.verdict == "SUPPORTED"
     best = german.evidence[0]
     assert best.language == "de" and best.stance.label == "supports" and "belarus" in best.sentence.text.lower()

@@ -23,9 +23,9 @@ FLOOR_GOLD_EVIDENCE_MACRO_F1 = 0.25
 @pytest.fixture(scope="session")
 def cf_subset(tmp_path_factory, settings_factory, backbone_path):
     """The subset's claims and a lookup over their evidence pool (all five sentences of each claim)."""
+    from service.claim_checker import ClaimChecker
     from service.evaluation.datasets import EvalSet, default_data_root, load_climate_fever
     from service.evaluation.runner import ensure_index
-    from service.lookup import ClaimLookup
 
     try:
         full = load_climate_fever(default_data_root())
@@ -36,7 +36,7 @@ def cf_subset(tmp_path_factory, settings_factory, backbone_path):
     evalset = EvalSet("climate-fever-subset", claims, [d for d in full.documents if d["id"] in pool])
     index_dir = tmp_path_factory.mktemp("cf") / "index"
     ensure_index(evalset, settings_factory(index_dir), index_dir)
-    return claims, ClaimLookup.open(settings_factory(index_dir))
+    return claims, ClaimChecker.open(settings_factory(index_dir))
 
 
 @pytest.fixture(scope="session")

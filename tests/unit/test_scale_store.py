@@ -3,7 +3,6 @@
 import gc
 import json
 import random
-import sqlite3
 
 import faiss
 import numpy as np
@@ -15,7 +14,7 @@ from index.build import BuildConfig, build_index, update_index
 from index.errors import IndexCorruptError
 from index.faiss_index import centroids, train_index
 from index.manifest import Manifest, file_sha256
-from index.store import DOCUMENTS, LEGACY_PASSAGES, PASSAGES, FaissDocumentStore
+from index.store import PASSAGES, FaissDocumentStore
 from index.testing import HashingDocumentEmbedder
 
 pytestmark = pytest.mark.unit
@@ -85,38 +84,14 @@ def test_a_loaded_store_is_written_to_a_private_copy(flat_root):
     assert not path.exists()  # the temporary copy goes with the store
 
 
-def _as_legacy(folder) -> None:
-    """Rewrite a version as versions were saved before passages.sqlite: passages.jsonl, documents.jsonl."""
-    con = sqlite3.connect(folder / PASSAGES)
-    with open(folder / LEGACY_PASSAGES, "w", encoding="utf-8") as fh:
-        for int_id, pid, content, meta in con.execute("SELECT * FROM passages ORDER BY int_id"):
-            fh.write(json.dumps({"int_id": int_id, "id": pid, "content": content, "meta": json.loads(meta)}) + "\n")
-    with open(folder / DOCUMENTS, "w", encoding="utf-8") as fh:
-        for doc_id, record in con.execute("SELECT id, record FROM documents ORDER BY rowid"):
-            fh.write(json.dumps({"id": doc_id, **json.loads(record)}) + "\n")
-    con.close()
-    (folder / PASSAGES).unlink()
-    man = Manifest.read(folder)
-    del man.checksums[PASSAGES]
-    man.checksums.update({n: file_sha256(folder / n) for n in (LEGACY_PASSAGES, DOCUMENTS)})
-    man.write(folder)
-
-
-def test_a_version_saved_as_jsonl_still_loads_and_updates(tmp_path):
+def test_a_version_without_its_passage_database_is_refused_by_name(tmp_path):
+    """Versions keep their passages in passages.sqlite; the JSONL files of early development builds are not read."""
     root = tmp_path / "idx"
-    build_index(corpus(tmp_path / "c.jsonl", 40), root, config())
-    _as_legacy(layout.current_dir(root))
-    store = FaissDocumentStore.load(root)
-    assert store.count_documents() == 80 and len(store.sources) == 40 and store.bm25 is not None
-    assert store.passage("doc3#1").meta["doc_id"] == "doc3"
-    # the next version reuses every vector of the old one and is written as SQLite
-    report = update_index(corpus(tmp_path / "c2.jsonl", 41), root, config())
-    assert report.reused == 80 and report.embedded == 2
-    assert (layout.current_dir(root) / PASSAGES).is_file()
-    assert not (layout.current_dir(root) / LEGACY_PASSAGES).exists()
-    (layout.version_dir(root, "v000001") / LEGACY_PASSAGES).write_text("garbage\n")
-    with pytest.raises(IndexCorruptError, match="passages.jsonl is damaged"):
-        FaissDocumentStore.load(layout.version_dir(root, "v000001"))
+    build_index(corpus(tmp_path / "c.jsonl", 20), root, config())
+    folder = layout.current_dir(root)
+    (folder / PASSAGES).rename(folder / "passages.jsonl")
+    with pytest.raises(IndexCorruptError, match="passages.sqlite is missing"):
+        FaissDocumentStore.load(folder)
 
 
 def test_a_damaged_passage_database_is_refused(tmp_path):

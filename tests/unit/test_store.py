@@ -166,3 +166,17 @@ def test_passages_without_language_or_title_get_a_bm25_index(tmp_path):
     store.save(tmp_path / "idx", manifest())
     loaded = FaissDocumentStore.load(tmp_path / "idx")
     assert [d.id for d in loaded.bm25_retrieval("passage 3", top_k=1)] == ["d3#0"]
+
+
+def test_both_store_classes_offer_what_the_claim_pipelines_read(tmp_path):
+    """index.search_store.SearchStore: the one-folder store and the sharded store both honour it."""
+    from index.search_store import SearchStore
+    from index.sharded import ShardedDocumentStore
+    from index.store import FaissDocumentStore
+
+    store = FaissDocumentStore(8)
+    assert isinstance(store, SearchStore)
+    members = [m for m in dir(SearchStore) if not m.startswith("_")]
+    assert {"embedding_retrieval_batch", "bm25_retrieval_batch", "passage_vectors", "sentence_vectors"} <= set(members)
+    missing = [m for m in members if not hasattr(ShardedDocumentStore, m) and m not in ShardedDocumentStore.__init__.__code__.co_names]
+    assert missing == []

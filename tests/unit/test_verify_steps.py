@@ -153,7 +153,7 @@ def test_params_round_trip_and_the_shipped_file_loads(tmp_path):
 
 
 def test_the_passages_a_verdict_rests_on_are_always_shown():
-    from service.lookup import shown
+    from service.claim_checker import shown
     from service.verify.verdict import ClaimVerdict
 
     items = [scored(d, 0.1, 0.1) for d in "abcdef"]

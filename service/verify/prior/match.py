@@ -9,6 +9,7 @@ import numpy as np
 from haystack import Document, component
 
 from index.factchecks import FactCheckIndex
+from index.search_store import SearchStore
 from service.verify.prior.matcher import (
     Candidate,
     MatcherParams,
@@ -116,7 +117,7 @@ class PriorFactChecks:
     """Each claim's published fact-checks of the same claim: at most ``top_k``, those over the
     matcher's threshold, best first (none when the index holds no fact-check)."""
 
-    def __init__(self, document_store: Any, top_k: int = 3, params: MatcherParams | None = None,
+    def __init__(self, document_store: SearchStore, top_k: int = 3, params: MatcherParams | None = None,
                  scales: dict[str, tuple[float, float]] | None = None) -> None:
         self.document_store = document_store
         self.top_k = top_k

@@ -7,12 +7,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from haystack import Document
 
 from index.inference import model_lock
-from index.store import FaissDocumentStore
+from index.search_store import SearchStore
 from service.errors import FactCheckError, InvalidInputError, ModelError
 from service.model_identity import load_checked
 from service.model_names import resolve_model_path
@@ -35,8 +34,9 @@ from service.verify.pipeline import EmbedderFactory, build_lookup_pipeline, buil
 from service.verify.types import ScoredCandidate, stance_label
 from service.verify.verdict import ClaimVerdict
 
-# (settings, index folder) -> the store to serve: a FaissDocumentStore or one with its interface
-StoreLoader = Callable[[Settings, Path], Any]
+# (settings, index folder) -> the store to serve (index.search_store.SearchStore); by default
+# service.model_identity.load_checked, the one place a store is opened from settings
+StoreLoader = Callable[[Settings, Path], SearchStore]
 
 
 def validate_claim(claim: object, settings: Settings, loc: str = "claim") -> str:
@@ -178,13 +178,13 @@ def model_errors() -> Iterator[None]:
         ) from exc
 
 
-class ClaimLookup:
+class ClaimChecker:
     """A loaded index with its two pipelines, check (verify) and search, built once and used by every request."""
 
     def __init__(
         self,
         settings: Settings,
-        store: FaissDocumentStore,
+        store: SearchStore,
         index_dir: Path,
         embedder_factory: EmbedderFactory | None = None,
     ) -> None:
@@ -214,7 +214,7 @@ class ClaimLookup:
         store_loader: StoreLoader | None = None,
         embedder_factory: EmbedderFactory | None = None,
         stage: Callable[[str], None] | None = None,
-    ) -> ClaimLookup:
+    ) -> ClaimChecker:
         """Load the index (checking model, checksums, counts) and warm the model up.
 
         ``stage`` hears what is being loaded ("loading the index", "loading the models"): the
