@@ -153,7 +153,7 @@ def split_sentences(text: str, language: str | None = None) -> list[tuple[int, i
     ``language`` (ISO 639-1), when known, lets language-specific rules apply.
     """
     spans: list[tuple[int, int]] = []
-    for para in _paragraph_spans(text):
+    for para in paragraph_spans(text):
         p_start, p_end = para
         cursor = p_start
         for m in _BOUNDARY.finditer(text, p_start, p_end):
@@ -169,13 +169,16 @@ def split_sentences(text: str, language: str | None = None) -> list[tuple[int, i
     return [s for s in spans if s[1] > s[0]]
 
 
-def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+def paragraph_spans(text: str, strip: bool = True) -> list[tuple[int, int]]:
+    """The (start, end) of each paragraph of ``text`` (blocks between blank lines), empty ones left out;
+    with ``strip``, without the white space at either end. The corpus and the article check share it."""
     spans, start = [], 0
     for m in _PARAGRAPH.finditer(text):
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))
-    return [_strip(text, s, e) for s, e in spans if text[s:e].strip()]
+    kept = [(s, e) for s, e in spans if text[s:e].strip()]
+    return [_strip(text, s, e) for s, e in kept] if strip else kept
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

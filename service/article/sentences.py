@@ -7,7 +7,6 @@ measures both; the setting FACTCHECK_ARTICLE_SPLITTER chooses (see :data:`SPLITT
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -15,12 +14,11 @@ from functools import lru_cache
 
 from haystack import component
 
-from corpus.sentences import split_sentences
+from corpus.sentences import paragraph_spans, split_sentences
 from service.article.extract import ArticleText
 
 SPLITTERS = ("rules", "somajo")
 _SOMAJO_MODELS = {"de": "de_CMC", "en": "en_PTB"}
-_PARAGRAPH = re.compile(r"\n\s*\n")
 _somajo_lock = threading.Lock()  # SoMaJo's tokenizer keeps state between calls
 
 
@@ -40,15 +38,6 @@ def _somajo(model: str):
     return SoMaJo(model, split_camel_case=False, split_sentences=True, character_offsets=True)
 
 
-def _paragraphs(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for m in _PARAGRAPH.finditer(text):
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
 def somajo_spans(text: str, language: str | None) -> list[tuple[int, int]]:
     """Sentence spans by SoMaJo (German or English model), offsets into ``text``; other languages: our rules."""
     model = _SOMAJO_MODELS.get(language or "")
@@ -57,7 +46,7 @@ def somajo_spans(text: str, language: str | None) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     with _somajo_lock:
         tokenizer = _somajo(model)
-        for base, end in _paragraphs(text):
+        for base, end in paragraph_spans(text, strip=False):
             for sentence in tokenizer.tokenize_text([text[base:end]]):
                 spans.append((base + sentence[0].character_offset[0], base + sentence[-1].character_offset[1]))
     return spans
@@ -65,7 +54,7 @@ def somajo_spans(text: str, language: str | None) -> list[tuple[int, int]]:
 
 def split_article(text: str, language: str | None, splitter: str = "rules") -> list[Sentence]:
     spans = somajo_spans(text, language) if splitter == "somajo" else split_sentences(text, language)
-    paragraph_ends = [e for _, e in _paragraphs(text)]
+    paragraph_ends = [e for _, e in paragraph_spans(text, strip=False)]
     out, p = [], 0
     for i, (s, e) in enumerate(spans):
         while p < len(paragraph_ends) - 1 and s >= paragraph_ends[p]:
