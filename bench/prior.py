@@ -38,7 +38,7 @@ def main() -> None:
 
     from haystack import Document
 
-    from corpus.claimreview import FactCheck
+    from corpus.factcheck import FactCheck
     from index.embedders import document_embedder
     from index.factchecks import FactCheckIndex
     from service.cli.checkthat_cmd import default_dir

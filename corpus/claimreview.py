@@ -15,59 +15,33 @@ or JSON path; the others are still read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from corpus.documents import IngestError
-from corpus.language import detect_language
+from corpus.factcheck import (
+    FactCheck,
+    RecordError,
+    claim_text,
+    day,
+    derived_id,
+    first,
+    language_code,
+    language_name,
+    looks_like_url,
+    many,
+    name_of,
+    number_value,
+    text_value,
+    url_of,
+)
 from corpus.ratings import rating_class
+
+__all__ = ["FactCheck", "RecordError", "parse_fact_checks_json", "read_fact_checks"]
 
 SUFFIXES = {".json": "json", ".jsonld": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".html": "html", ".htm": "html"}
 JSONL_FIELDS = ("id", "claim", "rating", "url", "publisher", "published", "language", "title")
-MAX_CLAIM_CHARS = 2000
-
-
-@dataclass
-class FactCheck:
-    """One published fact-check: the claim it reviewed and the rating its publisher gave."""
-
-    id: str
-    claim: str
-    rating: str | None = None
-    rating_class: str = "other"
-    rating_value: float | None = None
-    best_rating: float | None = None
-    worst_rating: float | None = None
-    publisher: str | None = None
-    url: str | None = None
-    published: str | None = None
-    language: str | None = None
-    title: str | None = None
-    # who made the claim, and where it appeared (itemReviewed's author and appearance)
-    claimant: str | None = None
-    appearances: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FactCheck:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-    @property
-    def text(self) -> str:
-        """What matching reads: the claim, with the review's title where it adds words."""
-        if self.title and self.title.strip() and self.title.strip().lower() != self.claim.strip().lower():
-            return f"{self.claim} {self.title}"
-        return self.claim
-
-
-class RecordError(ValueError):
-    """A record that cannot be imported; the message says why."""
 
 
 def read_fact_checks(paths: list[Path]) -> tuple[list[FactCheck], list[IngestError]]:
@@ -164,18 +138,18 @@ def from_plain(data: object) -> FactCheck:
     ident = (data.get("id") or "").strip()
     if not ident:
         raise RecordError("id is missing or empty")
-    claim = _claim(data.get("claim"))
-    rating = _text(data.get("rating"))
+    claim = claim_text(data.get("claim"))
+    rating = text_value(data.get("rating"))
     return FactCheck(
         id=ident,
         claim=claim,
         rating=rating,
         rating_class=rating_class(rating),
-        publisher=_text(data.get("publisher")),
-        url=_text(data.get("url")),
-        published=_date(data.get("published")),
-        language=_language(data.get("language"), claim),
-        title=_text(data.get("title")),
+        publisher=text_value(data.get("publisher")),
+        url=text_value(data.get("url")),
+        published=day(data.get("published")),
+        language=language_code(data.get("language"), claim),
+        title=text_value(data.get("title")),
     )
 
 
@@ -250,26 +224,26 @@ def _claim_reviews(node: object, where: str) -> Iterator[tuple[str, dict]]:
 
 def from_claim_review(node: dict) -> FactCheck:
     """One ClaimReview object; :class:`RecordError` when it reviews no claim."""
-    claim = _claim(node.get("claimReviewed"), "claimReviewed")
-    rating_node = _first(node.get("reviewRating"))
+    claim = claim_text(node.get("claimReviewed"), "claimReviewed")
+    rating_node = first(node.get("reviewRating"))
     rating = value = best = worst = None
     if isinstance(rating_node, dict):
-        rating = _text(rating_node.get("alternateName")) or _text(rating_node.get("name"))
-        value, best, worst = (_number(rating_node.get(k)) for k in ("ratingValue", "bestRating", "worstRating"))
+        rating = text_value(rating_node.get("alternateName")) or text_value(rating_node.get("name"))
+        value, best, worst = (number_value(rating_node.get(k)) for k in ("ratingValue", "bestRating", "worstRating"))
     elif isinstance(rating_node, str):
-        rating = _text(rating_node)
+        rating = text_value(rating_node)
     cls = rating_class(rating, value, best, worst)
     if rating is None and value is not None:  # shown as the publisher's scale has it
         rating = f"{value:g}/{best:g}" if best is not None else f"{value:g}"
-    item = _first(node.get("itemReviewed"))
+    item = first(node.get("itemReviewed"))
     claimant = appearances = None
     if isinstance(item, dict):
-        claimant = _name(item.get("author"))
+        claimant = name_of(item.get("author"))
         appearances = [
-            u for u in (_url(a) for a in _many(item.get("appearance")) + _many(item.get("firstAppearance"))) if u
+            u for u in (url_of(a) for a in many(item.get("appearance")) + many(item.get("firstAppearance"))) if u
         ]
-    url = _text(node.get("url")) or (node.get("@id") if _looks_like_url(node.get("@id")) else None)
-    ident = _text(node.get("@id")) or _derived_id(url, claim)
+    url = text_value(node.get("url")) or (node.get("@id") if looks_like_url(node.get("@id")) else None)
+    ident = text_value(node.get("@id")) or derived_id(url, claim)
     return FactCheck(
         id=ident,
         claim=claim,
@@ -278,11 +252,11 @@ def from_claim_review(node: dict) -> FactCheck:
         rating_value=value,
         best_rating=best,
         worst_rating=worst,
-        publisher=_name(node.get("author")) or _name(node.get("publisher")),
+        publisher=name_of(node.get("author")) or name_of(node.get("publisher")),
         url=url,
-        published=_date(node.get("datePublished") or node.get("dateCreated")),
-        language=_language(_language_name(node.get("inLanguage")), claim),
-        title=_text(node.get("headline")) or _text(node.get("name")),
+        published=day(node.get("datePublished") or node.get("dateCreated")),
+        language=language_code(language_name(node.get("inLanguage")), claim),
+        title=text_value(node.get("headline")) or text_value(node.get("name")),
         claimant=claimant,
         appearances=list(dict.fromkeys(appearances or [])),
     )
@@ -321,104 +295,6 @@ def parse_html(html: str, source: str = "<html>") -> tuple[list[FactCheck], list
     if not found and not errors:
         errors.append(IngestError(source, None, "no ClaimReview record in this page"))
     return found, errors
-
-
-# --- fields ----------------------------------------------------------------------------------
-def _first(value: object) -> object:
-    return value[0] if isinstance(value, list) and value else value
-
-
-def _many(value: object) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    text = " ".join(value.split())
-    return text or None
-
-
-def _claim(value: object, name: str = "claim") -> str:
-    text = _text(_first(value))
-    if not text:
-        raise RecordError(f"{name} is missing or empty")
-    if len(text) > MAX_CLAIM_CHARS:
-        raise RecordError(f"{name} is {len(text)} characters long; a claim is at most {MAX_CLAIM_CHARS}")
-    return text
-
-
-def _name(value: object) -> str | None:
-    value = _first(value)
-    if isinstance(value, dict):
-        return _text(value.get("name")) or _text(value.get("alternateName")) or _text(value.get("url"))
-    return _text(value)
-
-
-def _url(value: object) -> str | None:
-    if isinstance(value, dict):
-        return _text(value.get("url")) or (_text(value.get("@id")) if _looks_like_url(value.get("@id")) else None)
-    return _text(value) if _looks_like_url(value) else None
-
-
-def _looks_like_url(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return float(str(value).replace(",", ".")) if value is not None and str(value).strip() else None
-    except ValueError:
-        return None
-
-
-def _date(value: object) -> str | None:
-    text = _text(value)
-    if text and len(text) >= 10 and text[4] == "-" and text[7] == "-":
-        return text[:10]
-    return text
-
-
-def _language_name(value: object) -> str | None:
-    value = _first(value)
-    if isinstance(value, dict):
-        return _text(value.get("alternateName")) or _text(value.get("name"))
-    return _text(value)
-
-
-_LANGUAGE_NAMES = {
-    "english": "en",
-    "german": "de",
-    "deutsch": "de",
-    "french": "fr",
-    "français": "fr",
-    "francais": "fr",
-    "spanish": "es",
-    "español": "es",
-    "espanol": "es",
-}
-
-
-def _language(value: str | None, claim: str) -> str | None:
-    """ISO 639-1 from a code ("de", "de-DE") or a name ("German"); guessed from the claim when not given."""
-    if value:
-        code = value.strip().lower().replace("_", "-").split("-", 1)[0]
-        if len(code) == 2 and code.isalpha():
-            return code
-        if code in _LANGUAGE_NAMES:
-            return _LANGUAGE_NAMES[code]
-    return detect_language(claim, min_probability=0.3)
-
-
-def _derived_id(url: str | None, claim: str) -> str:
-    digest = hashlib.sha256(f"{url or ''}\0{claim}".encode()).hexdigest()[:16]
-    return f"cr-{digest}"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from corpus.claimreview import FactCheck
+from corpus.factcheck import FactCheck
 from index import layout
 from index.build import BuildConfig, adopt_flat_index
 from index.errors import FactCheckNotFoundError, IndexCorruptError, IndexError_, IndexNotFoundError
@@ -68,11 +68,16 @@ def delete_fact_checks(
         gone = set(ids)
         return [r for r in old if r.id not in gone]
 
-    return _write(Path(index_dir), change, config, lock, progress)
+    return _write(Path(index_dir), change, config, lock, progress, needs_index=True)
 
 
 def _write(
-    root: Path, change: Change, config: BuildConfig, lock: BuildLock | None, progress: Progress | None
+    root: Path,
+    change: Change,
+    config: BuildConfig,
+    lock: BuildLock | None,
+    progress: Progress | None,
+    needs_index: bool = False,
 ) -> FactCheckReport:
     started = time.perf_counter()
     progress = progress or Progress()
@@ -82,6 +87,8 @@ def _write(
         adopt_flat_index(root)
         progress.stage("loading")
         base = _load_base(root)
+        if base is None and needs_index:
+            raise IndexNotFoundError(f"no index at {root}: nothing to delete from")
         old = list(base.fact_checks.records) if base is not None and base.fact_checks is not None else []
         new = change(old)
         before = {r.id: r for r in old}
@@ -93,6 +100,7 @@ def _write(
         if base is not None and base.version == layout.read_current(root) and base.fact_checks is not None:
             if not report.added and not report.replaced and not report.removed:
                 report.version, report.up_to_date = base.version, True
+                report.seconds = round(time.perf_counter() - started, 2)
                 return report
         vectors, report.embedded = claim_vectors(new, base, config, progress)
         progress.stage("saving")

@@ -19,7 +19,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from corpus.claimreview import FactCheck
+from corpus.factcheck import FactCheck
 from index.bm25 import BM25Index, BM25TokenizerMismatchError
 from index.errors import IndexCorruptError
 from index.manifest import Manifest

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from corpus.claimreview import FactCheck
 from corpus.documents import SourceDocument
+from corpus.factcheck import FactCheck
 from index.build import BuildReport, build_index, delete_documents, rebuild_index, update_index, upsert_documents
 from index.factcheck_report import FactCheckReport
 from index.lock import BuildLock

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.claimreview import FactCheck
+from corpus.factcheck import FactCheck
 from index.factchecks import FactCheckIndex
 from service.verify.prior.match import gather, ranked
 from service.verify.prior.matcher import (

@@ -75,7 +75,7 @@ def test_the_same_import_again_changes_nothing_and_a_delete_is_one_more_version(
 
 def test_a_failed_import_leaves_the_served_version_and_no_debris(factcheck_index, tmp_path, settings_factory,
                                                                 monkeypatch):
-    from corpus.claimreview import FactCheck
+    from corpus.factcheck import FactCheck
     from index import factcheck_build, layout
     from index.errors import IndexCorruptError
     from service.index_config import build_config
@@ -97,7 +97,7 @@ def test_a_failed_import_leaves_the_served_version_and_no_debris(factcheck_index
 
 
 def test_while_an_import_runs_the_old_version_is_served(factcheck_index, tmp_path, settings_factory, monkeypatch):
-    from corpus.claimreview import FactCheck
+    from corpus.factcheck import FactCheck
     from index import factcheck_build, layout
     from service.index_config import build_config
 
