@@ -13,6 +13,14 @@ a German claim must still match the shared words and names of English passages.
 On disk (``<folder>/bm25/``): bm25s's own files plus ``meta.json`` (passage ids in row order, the
 stemmers present, the tokenizer version). An index written by another tokenizer version is refused
 with :class:`BM25TokenizerMismatchError`: its tokens would no longer line up with the queries'.
+
+**A shard scores as one index over everything.** BM25's weights depend on the whole collection:
+its size, its average passage length and each token's document frequency. A shard of a sharded
+version (index/sharded.py) is built with those of the whole corpus (:class:`CorpusStats`, gathered
+from every shard first, as a distributed search engine's DFS phase does), and keeps the corpus-wide
+document frequency of each of its tokens (``corpus_df.npy``) for the query's name-key rule, so its
+scores are the ones a single index over every passage gives, and merging shards' hits by score
+answers like that single index.
 """
 
 from __future__ import annotations
@@ -20,11 +28,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import bm25s
 import numpy as np
+from bm25s.scoring import (
+    _build_idf_array,
+    _build_scores_and_indices_for_matrix,
+    _calculate_doc_freqs,
+    _select_idf_scorer,
+)
 
 from index.bm25_tokens import (
     NO_STOPWORDS,
@@ -39,6 +54,7 @@ from index.errors import IndexCorruptError
 TOKENIZER_VERSION = 1
 BM25_DIR = "bm25"
 META = "meta.json"
+CORPUS_DF = "corpus_df.npy"  # a shard's: the corpus-wide document frequency of each of its terms
 _BM25S_FILES = (
     "data.csc.index.npy",
     "indices.csc.index.npy",
@@ -51,24 +67,129 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
+def indexed_text(content: str | None, title: str | None) -> str:
+    """What BM25 indexes of a passage: its title, then its text (a title often names what its passages
+    are about without them repeating it)."""
+    return f"{title} {content or ''}" if title else content or ""
+
+
+@dataclass
+class CorpusStats:
+    """What BM25's weights need of a whole corpus: passages, tokens in all, passages per token, stemmers."""
+
+    passages: int = 0
+    tokens: int = 0
+    df: dict[str, int] = field(default_factory=dict)
+    algorithms: list[str | None] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, texts: Sequence[str], languages: Sequence[str | None]) -> CorpusStats:
+        """The statistics of these passages (one shard's, to be merged with the others')."""
+        algorithms = [snowball_name(lang) for lang in languages]
+        vocab: dict[str, int] = {}
+        corpus_ids = passage_token_ids(texts, algorithms, vocab)
+        counts = np.zeros(len(vocab), dtype=np.int64)
+        for ids in corpus_ids:
+            counts[list(set(ids))] += 1
+        names = list(vocab)
+        return cls(
+            passages=len(corpus_ids),
+            tokens=sum(len(ids) for ids in corpus_ids),
+            df={names[i]: int(n) for i, n in enumerate(counts.tolist())},
+            algorithms=list(dict.fromkeys(algorithms)),
+        )
+
+    @classmethod
+    def merge(cls, parts: Sequence[CorpusStats]) -> CorpusStats:
+        df: dict[str, int] = {}
+        for part in parts:
+            for token, n in part.df.items():
+                df[token] = df.get(token, 0) + n
+        return cls(
+            passages=sum(p.passages for p in parts),
+            tokens=sum(p.tokens for p in parts),
+            df=df,
+            algorithms=list(dict.fromkeys(a for p in parts for a in p.algorithms)),
+        )
+
+
+class _CorpusWideBM25(bm25s.BM25):
+    """bm25s weighing a shard's passages with the idf and average length of the whole corpus."""
+
+    def __init__(self, corpus_df: dict[int, int], passages: int, avg_len: float) -> None:
+        super().__init__(backend="numpy")
+        self._corpus = (corpus_df, passages, avg_len)
+
+    def build_index_from_ids(self, unique_token_ids, corpus_token_ids, show_progress=True, leave_progress=False):
+        # bm25s's own steps (its documented extension point), with the corpus's N, df and average length
+        # in place of the shard's: the same arithmetic a single index over the corpus does
+        corpus_df, passages, avg_len = self._corpus
+        self.nonoccurrence_array = None  # lucene scoring has none (bm25s's save reads it)
+        local_df = _calculate_doc_freqs(corpus_token_ids, unique_token_ids, show_progress=False)
+        idf = _build_idf_array(
+            {t: corpus_df[t] for t in local_df}, passages, _select_idf_scorer(self.idf_method), self.dtype
+        )
+        flat, rows, cols = _build_scores_and_indices_for_matrix(
+            corpus_token_ids,
+            idf,
+            avg_len,
+            local_df,  # sizes the arrays: this shard's own occurrences
+            self.k1,
+            self.b,
+            self.delta,
+            None,  # lucene scoring needs no non-occurrence array
+            method=self.method,
+            dtype=self.dtype,
+            int_dtype=self.int_dtype,
+            show_progress=False,
+        )
+        data, indices, indptr = self._np_csc(
+            data=flat, rows=rows, cols=cols, shape=(len(corpus_token_ids), len(unique_token_ids))
+        )
+        return {
+            "data": data.astype(self.dtype),
+            "indices": indices,
+            "indptr": indptr,
+            "num_docs": len(corpus_token_ids),
+        }
+
+
 class BM25Index:
     """BM25 over passages, identified by passage id; see the module docstring for the tokens."""
 
-    def __init__(self, ids: list[str], algorithms: list[str | None], retriever: bm25s.BM25 | None) -> None:
+    def __init__(
+        self,
+        ids: list[str],
+        algorithms: list[str | None],
+        retriever: bm25s.BM25 | None,
+        corpus_df: np.ndarray | None = None,
+    ) -> None:
         self.ids = ids
-        # the stemmers (Snowball names; None: unstemmed) of the passages, each once
+        # the stemmers (Snowball names; None: unstemmed) of the corpus's passages, each once
         self.algorithms = algorithms
         # None when no passage has a token: every search then finds nothing
         self._retriever = retriever
         self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
-        # passages per token (CSC column lengths), for the name-key rule in _query_ids
-        self._df = np.diff(retriever.scores["indptr"]) if retriever is not None else np.empty(0, dtype=np.int64)
+        # passages per token, for the name-key rule in _query_ids: the whole corpus's (a shard's corpus_df),
+        # else these passages' (the CSC column lengths)
+        if corpus_df is not None:
+            self._df = corpus_df
+        else:
+            self._df = np.diff(retriever.scores["indptr"]) if retriever is not None else np.empty(0, dtype=np.int64)
+        self._corpus_df = corpus_df
 
     def __len__(self) -> int:
         return len(self.ids)
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], languages: list[str | None]) -> BM25Index:
+    def build(
+        cls, ids: list[str], texts: list[str], languages: list[str | None], corpus: CorpusStats | None = None
+    ) -> BM25Index:
+        """BM25 over these passages; ``corpus``: the statistics of the whole corpus they are a shard of
+        (see the module docstring), else they are the corpus.
+
+        :raises ValueError: ``corpus`` lacks a token of these passages (it is another corpus's).
+        """
         if not len(ids) == len(texts) == len(languages):
             raise ValueError(f"got {len(ids)} ids, {len(texts)} texts and {len(languages)} languages")
         if len(set(ids)) != len(ids):
@@ -76,13 +197,25 @@ class BM25Index:
         algorithms = [snowball_name(lang) for lang in languages]
         vocab: dict[str, int] = {}
         corpus_ids = passage_token_ids(texts, algorithms, vocab)
-        retriever = None
+        retriever, corpus_df = None, None
+        if corpus is not None:
+            missing = [t for t in vocab if t not in corpus.df]
+            if missing or corpus.passages < len(ids):
+                raise ValueError(
+                    f"the corpus statistics are not those of a corpus holding these passages ({missing[:3]})"
+                )
+            corpus_df = np.asarray([corpus.df[t] for t in vocab], dtype=np.int64)
+            algorithms = corpus.algorithms
         if vocab:
-            retriever = bm25s.BM25(backend="numpy")
+            if corpus is None:
+                retriever = bm25s.BM25(backend="numpy")
+            else:
+                df = dict(enumerate(corpus_df.tolist()))
+                retriever = _CorpusWideBM25(df, corpus.passages, corpus.tokens / corpus.passages)
             # ids plus vocab: bm25s then skips its own tokenizer, and no empty token is added
             # (an id-only query of unknown words never reaches bm25s: search returns [] first).
             retriever.index((corpus_ids, vocab), create_empty_token=False, show_progress=False)
-        return cls(list(ids), list(dict.fromkeys(algorithms)), retriever)
+        return cls(list(ids), list(dict.fromkeys(algorithms)), retriever, corpus_df)
 
     # --- search ------------------------------------------------------------------------------
     def search(self, query: str, top_k: int, language: str | None = None) -> list[tuple[str, float]]:
@@ -150,11 +283,15 @@ class BM25Index:
         if self._retriever is not None:
             self._retriever.save(target, show_progress=False)
             names.extend(_BM25S_FILES)
+        if self._corpus_df is not None:
+            np.save(target / CORPUS_DF, self._corpus_df, allow_pickle=False)
+            names.append(CORPUS_DF)
         meta = {
             "tokenizer_version": TOKENIZER_VERSION,
             "bm25s_version": bm25s.__version__,
             "algorithms": self.algorithms,
             "has_terms": self._retriever is not None,
+            "corpus_wide": self._corpus_df is not None,
             "ids": self.ids,
         }
         (target / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -195,7 +332,17 @@ class BM25Index:
         except Exception as exc:  # bm25s and numpy raise many types; the file is found below
             raise IndexCorruptError(f"{_unreadable(target)} cannot be read: {exc}") from exc
         _check_shapes(target, retriever, len(ids))
-        return cls(ids, algorithms, retriever)
+        corpus_df = None
+        if meta.get("corpus_wide"):
+            try:
+                corpus_df = np.load(target / CORPUS_DF, allow_pickle=False)
+            except (OSError, ValueError) as exc:
+                raise IndexCorruptError(f"{target / CORPUS_DF} cannot be read: {exc}") from exc
+            if corpus_df.shape != (len(retriever.vocab_dict),):
+                raise IndexCorruptError(
+                    f"{target / CORPUS_DF} holds {corpus_df.shape} counts for {len(retriever.vocab_dict)} terms"
+                )
+        return cls(ids, algorithms, retriever, corpus_df)
 
 
 class BM25TokenizerMismatchError(IndexCorruptError):

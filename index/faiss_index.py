@@ -152,3 +152,19 @@ def _ivf(index: faiss.Index) -> faiss.IndexIVF | None:
         return faiss.extract_index_ivf(index)
     except RuntimeError:
         return None
+
+
+def stored_ids(index: faiss.Index) -> np.ndarray:
+    """The int ids of every vector in ``index`` (an ``IDMap2`` keeps them in a table, an IVF index in its lists)."""
+    if isinstance(index, faiss.IndexIDMap):  # IndexIDMap2 is a subclass
+        return faiss.vector_to_array(index.id_map).astype(np.int64)
+    ivf = _ivf(index)
+    if ivf is None:
+        raise ValueError(f"cannot list the ids of a {type(index).__name__}")
+    lists = ivf.invlists
+    found = [
+        faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+        for i in range(lists.nlist)
+        if lists.list_size(i)
+    ]
+    return np.concatenate(found).astype(np.int64) if found else np.empty(0, dtype=np.int64)

@@ -61,6 +61,8 @@ class Manifest(BaseModel):
     embed_titles: bool = False
     passage_count: int
     document_count: int
+    # passages written without an embedding (through write_documents): stored, never in FAISS
+    passages_without_vectors: int = 0
     corpus_fingerprint: str
     built_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     build_seconds: float | None = None

@@ -16,8 +16,10 @@ Dense search asks every shard for its top k in parallel (FAISS releases the GIL)
 lists with ``faiss.merge_knn_results``: the top k of the union, so the same passages one index
 over everything returns. IVF shards (a Ray build with ``--faiss-factory``) share one trained index,
 so their approximate scores are on one scale; ``nprobe`` is set on every shard, and each scans
-``nprobe`` of its own lists. BM25 hits are merged by score; each shard's BM25 has its own document
-frequencies, so the lexical ranking can differ a little from one BM25 over all passages.
+``nprobe`` of its own lists. BM25 hits are merged by score: a sharded build weighs every shard's
+BM25 with the statistics of the whole corpus (collection size, average length, document
+frequencies; index/bm25.py), so the scores are those of one BM25 over all passages (within float32
+rounding of the sums) and the merged lists are that index's, up to the order of tied passages.
 """
 
 from __future__ import annotations
@@ -91,10 +93,11 @@ class ShardedSources(Mapping[str, dict[str, Any]]):
 
 
 class ShardedDocumentStore:
-    """Read-only: the stores of a sharded version, searched and looked up as one store.
+    """The stores of a sharded version, searched and looked up as one store.
 
-    It offers what the service and incremental builds read from a :class:`FaissDocumentStore`;
-    a new version is written by a build, never through this object.
+    It offers what the service and incremental builds read from a :class:`FaissDocumentStore`, and
+    Haystack's document-store protocol; writes change the loaded shards in memory, as they do a
+    loaded store (a build publishes a new version, never this object).
     """
 
     def __init__(self, shards: list[Any], manifest: Manifest) -> None:
@@ -103,6 +106,7 @@ class ShardedDocumentStore:
         self.manifest = manifest
         self.embedding_dim = manifest.dimension
         self.version: str | None = None
+        self.folder: Path | None = None  # set by the load: what to_dict() names
         self.skipped: list[tuple[str, str]] = []
         self.sources: Mapping[str, dict[str, Any]] = ShardedSources(shards)
         self._count = sum(shard.count_documents() for shard in shards)
@@ -206,11 +210,36 @@ class ShardedDocumentStore:
             results.append(hits[:top_k])
         return results
 
-    # --- a build writes versions; this object never changes -------------------------------
-    def write_documents(self, *args: Any, **kwargs: Any) -> int:
-        raise NotImplementedError("a sharded version is read-only: build or update the index to change it")
+    # --- writes: in memory, each passage to its shard; a build publishes them as a version ---
+    def write_documents(self, documents: list[Document], policy: Any = None) -> int:
+        """Each passage written to the shard its id hashes to, so a duplicate meets its twin there
+        (the policies are the shards': see :meth:`FaissDocumentStore.write_documents`)."""
+        if not isinstance(documents, list):
+            raise ValueError("write_documents takes a list of haystack Documents")
+        by_shard: dict[int, list[Document]] = {}
+        for doc in documents:
+            if not hasattr(doc, "id"):
+                raise ValueError("write_documents takes a list of haystack Documents")
+            by_shard.setdefault(shard_of(doc.id, len(self.shards)), []).append(doc)
+        kwargs = {} if policy is None else {"policy": policy}
+        written = sum(self.shards[s].write_documents(docs, **kwargs) for s, docs in sorted(by_shard.items()))
+        self._count = sum(shard.count_documents() for shard in self.shards)
+        return written
 
-    add_passages = delete_documents = write_documents
+    def delete_documents(self, document_ids: list[str]) -> None:
+        by_shard: dict[int, list[str]] = {}
+        for passage_id in document_ids:
+            by_shard.setdefault(shard_of(passage_id, len(self.shards)), []).append(passage_id)
+        for shard, ids in by_shard.items():
+            self.shards[shard].delete_documents(ids)
+        self._count = sum(shard.count_documents() for shard in self.shards)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialises as its shards' first store type would, naming the version's folder (loading it
+        again gives this sharded store)."""
+        first = self.shards[0].to_dict()
+        first["init_parameters"]["index_dir"] = None if self.folder is None else str(self.folder)
+        return first
 
 
 def load_sharded(

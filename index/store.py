@@ -22,11 +22,12 @@ from typing import Any
 import faiss
 import numpy as np
 from haystack import Document, default_from_dict, default_to_dict
+from haystack.document_stores.errors import DuplicateDocumentError
 from haystack.document_stores.types import DuplicatePolicy
 from haystack.utils.filters import document_matches_filter
 
 from index import layout
-from index.bm25 import BM25Index
+from index.bm25 import BM25Index, CorpusStats, indexed_text
 from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
 from index.factchecks import FactCheckIndex
 from index.faiss_index import (
@@ -37,8 +38,10 @@ from index.faiss_index import (
     new_index,
     normalise_factory,
     set_nprobe,
+    stored_ids,
     train_index,
 )
+from index.filters import check_filters
 from index.manifest import Manifest, file_sha256
 from index.passages import PassageDB, StoredDocuments
 from index.vectors import as_queries
@@ -90,48 +93,85 @@ class FaissDocumentStore:
         self.bm25: BM25Index | None = None
         # the version's published fact-checks (index/factchecks.py); None when it holds none
         self.fact_checks: FactCheckIndex | None = None
+        # the folder load() read (an index root or one version), which to_dict() names
+        self.folder: Path | None = None
+        # int ids of passages written without an embedding: stored and filtered, never in FAISS
+        self._vectorless: set[int] = set()
 
     # --- Haystack DocumentStore protocol ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return default_to_dict(self, embedding_dim=self.embedding_dim, faiss_factory=self.faiss_factory)
+        """A store loaded from disk serialises as its folder (``from_dict`` loads it again); a store
+        being built, as its empty configuration."""
+        folder = None if self.folder is None else str(self.folder)
+        return default_to_dict(
+            self, embedding_dim=self.embedding_dim, faiss_factory=self.faiss_factory, index_dir=folder
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaissDocumentStore:
-        return default_from_dict(cls, data)
+        params = dict(data.get("init_parameters", {}))
+        folder = params.pop("index_dir", None)
+        if folder is not None:
+            return cls.load(Path(folder))
+        return default_from_dict(cls, {**data, "init_parameters": params})
 
     def count_documents(self) -> int:
         return self._count
 
     def filter_documents(self, filters: dict[str, Any] | None = None) -> list[Document]:
-        docs = (d for _, d in self._db.iterate())
-        return [d for d in docs if document_matches_filter(filters, d)] if filters else list(docs)
+        """The passages that match ``filters`` (Haystack's filter syntax), each with its embedding
+        (float32, as FAISS keeps it; decoded, so approximate, from a PQ index)."""
+        check_filters(filters)
+        found: list[Document] = []
+        batch: list[tuple[int, Document]] = []
+        for int_id, doc in self._db.iterate():
+            if not filters or document_matches_filter(filters, doc):
+                batch.append((int_id, doc))
+            if len(batch) >= 10_000:
+                found.extend(self._with_embeddings(batch))
+                batch = []
+        found.extend(self._with_embeddings(batch))
+        return found
+
+    def _with_embeddings(self, rows: list[tuple[int, Document]]) -> list[Document]:
+        keys = [i for i, _ in rows if i not in self._vectorless]
+        vectors: dict[int, list[float]] = {}
+        if keys:
+            with self._vectors_lock:
+                enable_lookup_by_id(self._index)
+                decoded = self._index.reconstruct_batch(np.asarray(keys, dtype=np.int64))
+            vectors = dict(zip(keys, decoded.tolist(), strict=True))
+        return [Document(id=d.id, content=d.content, meta=d.meta, embedding=vectors.get(i)) for i, d in rows]
 
     def write_documents(self, documents: list[Document], policy: DuplicatePolicy = DuplicatePolicy.NONE) -> int:
-        """Add passages that carry embeddings; an existing id is replaced with OVERWRITE, skipped with SKIP."""
-        existing = self._db.int_ids(d.id for d in documents)
-        fresh: list[Document] = []
-        replaced: list[str] = []
+        """Add passages; a passage without an embedding is stored and filtered but never found by
+        embedding retrieval. An id already stored, or twice in ``documents``, is refused with
+        ``NONE``/``FAIL`` (nothing is written), kept as first written with ``SKIP``, replaced by the
+        last one with ``OVERWRITE``. Returns the number of passages written."""
+        if not isinstance(documents, list) or not all(isinstance(d, Document) for d in documents):
+            raise ValueError("write_documents takes a list of haystack Documents")
+        batch: dict[str, Document] = {}
         for doc in documents:
-            if doc.embedding is None:
-                raise ValueError(f"passage {doc.id} has no embedding; run an embedder before writing")
-            if len(doc.embedding) != self.embedding_dim:
+            if doc.embedding is not None and len(doc.embedding) != self.embedding_dim:
                 raise ValueError(
                     f"passage {doc.id} has a {len(doc.embedding)}-dim embedding, the store takes {self.embedding_dim}"
                 )
-            if doc.id in existing:
-                if policy == DuplicatePolicy.SKIP:
-                    continue
-                if policy != DuplicatePolicy.OVERWRITE:
-                    from haystack.document_stores.errors import DuplicateDocumentError
-
-                    raise DuplicateDocumentError(f"passage {doc.id} is already in the store")
-                replaced.append(doc.id)
-            fresh.append(doc)
-        if replaced:
-            self.delete_documents(replaced)
-        if not fresh:
-            return 0
-        return self.add_passages(fresh, np.asarray([d.embedding for d in fresh], dtype=np.float32))
+            if doc.id in batch and policy == DuplicatePolicy.SKIP:
+                continue
+            if doc.id in batch and policy != DuplicatePolicy.OVERWRITE:
+                raise DuplicateDocumentError(f"passage {doc.id} is twice in the batch")
+            batch[doc.id] = doc
+        existing = self._db.int_ids(batch)
+        if existing and policy == DuplicatePolicy.SKIP:
+            batch = {pid: d for pid, d in batch.items() if pid not in existing}
+        elif existing and policy != DuplicatePolicy.OVERWRITE:
+            raise DuplicateDocumentError(f"passage {next(iter(existing))} is already in the store")
+        elif existing:
+            self.delete_documents(list(existing))
+        fresh = list(batch.values())
+        embedded = [d.embedding is not None for d in fresh]
+        vectors = np.asarray([d.embedding for d in fresh if d.embedding is not None], dtype=np.float32)
+        return self._append(fresh, vectors.reshape(-1, self.embedding_dim), embedded)
 
     def add_passages(
         self, passages: list[Document], vectors: np.ndarray, sentences: list[np.ndarray | None] | None = None
@@ -145,9 +185,20 @@ class FaissDocumentStore:
 
         :raises ValueError: a duplicate id, a wrong shape, or (IVF, first call) too few vectors to train on.
         """
+        return self._append(passages, vectors, None, sentences)
+
+    def _append(
+        self,
+        passages: list[Document],
+        vectors: np.ndarray,
+        embedded: list[bool] | None,
+        sentences: list[np.ndarray | None] | None = None,
+    ) -> int:
+        """Append ``passages``; ``vectors`` holds a row for each passage that ``embedded`` marks (all, when None)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(passages), self.embedding_dim):
-            raise ValueError(f"expected vectors of shape ({len(passages)}, {self.embedding_dim}), got {vectors.shape}")
+        with_vector = len(passages) if embedded is None else sum(embedded)
+        if vectors.shape != (with_vector, self.embedding_dim):
+            raise ValueError(f"expected vectors of shape ({with_vector}, {self.embedding_dim}), got {vectors.shape}")
         if sentences is not None and len(sentences) != len(passages):
             raise ValueError(f"{len(sentences)} sentence vector sets for {len(passages)} passages")
         for rows in sentences or ():
@@ -163,10 +214,11 @@ class FaissDocumentStore:
             raise ValueError(f"passage {next(iter(stored))} is already in the store")
         if not passages:
             return 0
-        if self._index is None:
+        if self._index is None and with_vector:
             self._index = train_index(self.faiss_factory, vectors)
             set_nprobe(self._index, self._nprobe)
         ids = np.arange(self._next_id, self._next_id + len(passages), dtype=np.int64)
+        vector_ids = ids if embedded is None else ids[np.asarray(embedded, dtype=bool)]
         self._db = self._db.writable()
         self._db.insert(ids.tolist(), passages)
         if sentences is not None:
@@ -177,7 +229,10 @@ class FaissDocumentStore:
                     if rows is not None
                 ]
             )
-        self._index.add_with_ids(vectors, ids)
+        if with_vector:
+            self._index.add_with_ids(vectors, vector_ids)
+        if embedded is not None:
+            self._vectorless.update(int(i) for i, e in zip(ids, embedded, strict=True) if not e)
         self._next_id += len(passages)
         self._count += len(passages)
         return len(passages)
@@ -185,7 +240,10 @@ class FaissDocumentStore:
     def delete_documents(self, document_ids: list[str]) -> None:
         gone = list(self._db.int_ids(document_ids).values())
         if gone:
-            self._index.remove_ids(np.asarray(gone, dtype=np.int64))
+            with_vector = [i for i in gone if i not in self._vectorless]
+            if with_vector:
+                self._index.remove_ids(np.asarray(with_vector, dtype=np.int64))
+            self._vectorless.difference_update(gone)
             self._db = self._db.writable()
             self._db.delete(gone)
             self._count -= len(gone)
@@ -207,9 +265,12 @@ class FaissDocumentStore:
 
     def embedding_retrieval_batch(self, query_embeddings: np.ndarray, top_k: int = 5) -> list[list[Document]]:
         queries = as_queries(query_embeddings, self.embedding_dim)
-        if not self._count:
+        if top_k <= 0:
+            raise ValueError(f"top_k must be greater than 0, got {top_k}")
+        vectors = 0 if self._index is None else self._index.ntotal
+        if not vectors:
             return [[] for _ in range(len(queries))]
-        scores, ids = self._index.search(queries, min(top_k, self._count))
+        scores, ids = self._index.search(queries, min(top_k, vectors))
         found = self._db.get(i for i in ids.ravel().tolist() if i >= 0)
         results = []
         for row_scores, row_ids in zip(scores.tolist(), ids.tolist(), strict=True):
@@ -250,16 +311,23 @@ class FaissDocumentStore:
             results.append(docs)
         return results
 
-    def build_bm25(self) -> BM25Index:
-        """A BM25 index over the current passages, titles included (a title often names what its
-        passages are about without the passages repeating it)."""
+    def build_bm25(self, corpus: CorpusStats | None = None) -> BM25Index:
+        """A BM25 index over the current passages, titles included; ``corpus``: the statistics of the
+        whole corpus when this store is one shard of it (see :mod:`index.bm25`)."""
         ids, texts, languages = [], [], []
         for doc in self.iter_passages():
-            title = doc.meta.get("title")
             ids.append(doc.id)
-            texts.append(f"{title} {doc.content or ''}" if title else doc.content or "")
+            texts.append(indexed_text(doc.content, doc.meta.get("title")))
             languages.append(doc.meta.get("language"))
-        return BM25Index.build(ids, texts, languages)
+        return BM25Index.build(ids, texts, languages, corpus)
+
+    def bm25_stats(self) -> CorpusStats:
+        """The BM25 statistics of this store's passages, for a sharded build to merge with its other shards'."""
+        texts, languages = [], []
+        for doc in self.iter_passages():
+            texts.append(indexed_text(doc.content, doc.meta.get("title")))
+            languages.append(doc.meta.get("language"))
+        return CorpusStats.of(texts, languages)
 
     def iter_passages(self) -> Iterator[Document]:
         """Every passage in insertion order, read from disk in batches (the corpus never sits in memory at once)."""
@@ -306,8 +374,9 @@ class FaissDocumentStore:
         return empty
 
     # --- disk --------------------------------------------------------------------------------
-    def save(self, folder: Path, manifest: Manifest) -> None:
-        """Write the store into ``folder`` (which the caller renames into place when done)."""
+    def save(self, folder: Path, manifest: Manifest, corpus: CorpusStats | None = None) -> None:
+        """Write the store into ``folder`` (which the caller renames into place when done); ``corpus``:
+        the BM25 statistics of the whole corpus when this store is one of its shards."""
         folder.mkdir(parents=True, exist_ok=True)
         if self._index is None:
             raise ValueError(f"an empty {self.faiss_factory} store has no trained index to save")
@@ -317,12 +386,13 @@ class FaissDocumentStore:
             self._db.replace_documents(self.sources)
         self._db.save(folder / PASSAGES)
         started = time.perf_counter()
-        self.bm25 = self.build_bm25()
+        self.bm25 = self.build_bm25(corpus)
         bm25_files = self.bm25.save(folder)
         log.info("BM25 index over %d passages built and saved in %.1fs", len(self.bm25), time.perf_counter() - started)
         # relative paths ("bm25/vocab.index.json"): load() checks every file the manifest lists
         manifest.checksums = {name: file_sha256(folder / name) for name in (VECTORS, PASSAGES, *bm25_files)}
         manifest.passage_count = self._count
+        manifest.passages_without_vectors = len(self._vectorless)
         manifest.document_count = len(self.sources)
         manifest.faiss_factory = self.faiss_factory
         manifest.write(folder)
@@ -346,8 +416,11 @@ class FaissDocumentStore:
         """
         folder = Path(folder)
         if layout.is_versioned(folder):
-            return cls._load_root(folder, expected_model, expected_weights)
-        return cls._load_folder(folder, expected_model, expected_weights)
+            store = cls._load_root(folder, expected_model, expected_weights)
+        else:
+            store = cls._load_folder(folder, expected_model, expected_weights)
+        store.folder = folder
+        return store
 
     @classmethod
     def _load_root(cls, root: Path, expected_model: str | None, expected_weights: str | None) -> FaissDocumentStore:
@@ -389,6 +462,9 @@ class FaissDocumentStore:
         store._count = files.passages
         store.bm25 = files.bm25
         store._next_id = store._db.max_int_id() + 1
+        if store._index.ntotal < store._count:  # passages written without an embedding
+            vectors = set(stored_ids(store._index).tolist())
+            store._vectorless = {i for i in store._db.int_ids(list(store._db.iterate_ids())).values() if i not in vectors}
         store.manifest = manifest
         try:
             store.fact_checks = FactCheckIndex.load(folder, manifest)

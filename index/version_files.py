@@ -100,10 +100,11 @@ def open_version(folder: Path, manifest: Manifest, nprobe: int) -> VersionFiles:
     db = open_db(folder / PASSAGES)
     try:
         passages, documents = db.count(), db.document_count()
-        if index.ntotal != passages or index.d != manifest.dimension:
+        if index.ntotal + manifest.passages_without_vectors != passages or index.d != manifest.dimension:
             raise IndexCorruptError(
                 f"{folder} is inconsistent: {index.ntotal} vectors of dimension {index.d} "
                 f"for {passages} passages of dimension {manifest.dimension}"
+                + (f", {manifest.passages_without_vectors} of them without" if manifest.passages_without_vectors else "")
             )
         if manifest.passage_count != passages or manifest.document_count != documents:
             raise IndexCorruptError(

@@ -30,7 +30,7 @@ from service.schemas import (
 )
 from service.settings import Settings
 from service.text import CONTROL, check_text, visible
-from service.verify.pipeline import EmbedderFactory, build_lookup_pipeline, build_match_pipeline, build_verify_pipeline
+from service.verify.pipeline import EmbedderFactory, build_lookup_pipeline, build_match_pipeline, verify_pipeline
 from service.verify.types import ScoredCandidate, stance_label
 from service.verify.verdict import ClaimVerdict
 
@@ -192,7 +192,7 @@ class ClaimChecker:
         self.store = store
         self.index_dir = index_dir
         self.pipeline = build_lookup_pipeline(settings, store, embedder_factory)
-        self.verify_pipeline = build_verify_pipeline(settings, store, embedder_factory)
+        self.verify_pipeline = verify_pipeline(settings, store, embedder_factory)
         self.match_pipeline = build_match_pipeline(settings, store, embedder_factory)
         with model_errors():
             self.pipeline.warm_up()
@@ -236,9 +236,9 @@ class ClaimChecker:
         text = validate_claim(claim, self.settings)
         k = validate_top_k(top_k, self.settings)
         started = time.perf_counter()
-        with self._lock:
-            result = self.pipeline.run({"embedder": {"text": text}, "retriever": {"top_k": k}})
-        docs = result["retriever"]["documents"]
+        # the embedder takes its model's lock itself
+        result = self.pipeline.run({"embedder": {"documents": [Document(content=text)]}, "dense": {"depth": k}})
+        docs = result["dense"]["hits"][0]
         return SearchResponse(
             claim=text,
             top_k=k,

@@ -210,21 +210,6 @@ class RemoteLoader:
 
 
 @component
-class RemoteTextEmbedder:
-    """A ``SentenceTransformersTextEmbedder`` (output ``embedding``) run by the :class:`Embedder` deployment."""
-
-    def __init__(self, handle: Any, prefix: str) -> None:
-        self.handle, self.prefix = handle, prefix
-
-    def warm_up(self) -> None:
-        """Nothing to load here: the deployment has the model."""
-
-    @component.output_types(embedding=list[float])
-    def run(self, text: str) -> dict:
-        return {"embedding": self.handle.embed_text.remote(text, self.prefix).result()}
-
-
-@component
 class RemoteDocumentEmbedder:
     """A ``SentenceTransformersDocumentEmbedder`` (output ``documents``) run by the :class:`Embedder` deployment."""
 
@@ -246,8 +231,6 @@ class RemoteEmbedders:
         self.handle = handle
 
     def __call__(self, kind: str, prefix: str) -> Any:
-        if kind == "text":
-            return RemoteTextEmbedder(self.handle, prefix)
         if kind == "documents":
             return RemoteDocumentEmbedder(self.handle, prefix)
         raise ValueError(f"no remote embedder of kind {kind!r}")
@@ -257,7 +240,7 @@ class RemoteEmbedders:
 
 
 class Embedder:
-    """The embedding model, loaded once: the text and document embedders a single machine's pipelines use."""
+    """The embedding model, loaded once: the document embedder a single machine's pipelines use."""
 
     def __init__(self, settings: Any, prefix: str) -> None:
         from index.inference import model_lock
@@ -268,29 +251,19 @@ class Embedder:
         self.lock = model_lock(self.model_path)
         self.components: dict[tuple[str, str], Any] = {}
         self.calls = 0
-        for kind in ("text", "documents"):  # load the model now, not on the first request
-            self._component(kind, prefix)
+        self._component("documents", prefix)  # load the model now, not on the first request
 
     def _component(self, kind: str, prefix: str) -> Any:
-        from index.embedders import document_embedder, text_embedder
+        from index.embedders import document_embedder
 
         key = (kind, prefix)
         if key not in self.components:
             batch = self.settings.embed_batch_size
-            if kind == "text":
-                made = text_embedder(self.model_path, prefix, batch)
-            else:
-                made = document_embedder(self.model_path, prefix, batch, progress_bar=False)
+            made = document_embedder(self.model_path, prefix, batch, progress_bar=False)
             with self.lock:
                 made.warm_up()  # the components share one model (haystack's backend cache)
             self.components[key] = made
         return self.components[key]
-
-    def embed_text(self, text: str, prefix: str) -> list[float]:
-        embedder = self._component("text", prefix)
-        with self.lock:
-            self.calls += 1
-            return embedder.run(text=text)["embedding"]
 
     def embed_documents(self, documents: list[Document], prefix: str) -> list[Document]:
         embedder = self._component("documents", prefix)

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         description="Passages whose sentences the stance model reads per claim (at least top_k); more finds "
         "evidence ranked lower, at the cost of time.",
     )
+    verify_pipeline: Path | None = Field(
+        None,
+        description="A YAML pipeline file (from `factcheck pipeline dump`) served as the check pipeline instead of the "
+        "built-in one: swap the stance model, the verdict parameters or the store in configuration.",
+    )
     prior_top_k: int = Field(
         3,
         ge=0,

@@ -40,9 +40,10 @@ import numpy as np
 from corpus.documents import IngestError
 from corpus.loaders import corpus_files
 from index import layout
+from index.bm25 import CorpusStats
 from index.build import BuildConfig, BuildReport
 from index.distributed.cluster import ray_session
-from index.distributed.shards import ShardResult, build_shard, sample_vectors
+from index.distributed.shards import ShardResult, build_shard, sample_vectors, shard_stats
 from index.distributed.stages import DOCS, EMBEDDED, SPLIT, EmbedPassages, read_and_split
 from index.embedders import document_embedder, embedding_dimension
 from index.faiss_index import FLAT, check_trainable, is_flat, normalise_factory, train_index, training_sizes
@@ -212,9 +213,16 @@ def _build(
         "reused": 0,
         "models": config.identity,
     }
+    # BM25 in two passes, as a distributed search engine's DFS phase: every shard's term statistics
+    # first, merged, then each shard weighed by the corpus's, so the shards score as one index
+    stats_task = ray.remote(num_cpus=1, max_retries=3)(shard_stats)
+    corpus = ray.put(CorpusStats.merge(ray.get([stats_task.remote(work, k, shards, dropped) for k in range(shards)])))
     task = ray.remote(num_cpus=1, max_retries=3)(_shard_task)
     factory = normalise_factory(config.faiss_factory)
-    refs = [task.remote(str(work), k, shards, str(staging), shared, dropped, factory, trained) for k in range(shards)]
+    refs = [
+        task.remote(str(work), k, shards, str(staging), shared, dropped, factory, trained, corpus)
+        for k in range(shards)
+    ]
     results: list[ShardResult] = ray.get(refs)
     # each shard holds exactly its share of what was split (build_shard checks), so these add up to the split
     report.passages = sum(r.passages for r in results)
@@ -259,13 +267,17 @@ def _shard_task(
     dropped: frozenset[tuple[int, int]],
     factory: str,
     trained: Any,
+    corpus: CorpusStats,
 ) -> ShardResult:
-    """``trained``: the serialised trained index (Ray resolves the object reference), or None for Flat."""
+    """``trained``: the serialised trained index (Ray resolves the object reference), or None for Flat;
+    ``corpus``: every shard's BM25 statistics merged."""
     import faiss
 
     faiss.omp_set_num_threads(1)  # the task holds one CPU
     index = None if trained is None else faiss.deserialize_index(np.asarray(trained))
-    return build_shard(Path(work), shard, shards, Path(out), {**manifest, "embedded": None}, dropped, factory, index)
+    return build_shard(
+        Path(work), shard, shards, Path(out), {**manifest, "embedded": None}, dropped, factory, index, corpus
+    )
 
 
 def _driver_embedder(config: BuildConfig) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from corpus.documents import SourceDocument
+from index.bm25 import CorpusStats, indexed_text
 from index.changes import source_record
 from index.distributed.stages import DOCS, EMBEDDED, PASSAGE_COLUMNS, SPLIT, partition
 from index.errors import IndexCorruptError
@@ -66,26 +67,12 @@ def _columns(table: Any, names: tuple[str, ...]) -> dict[str, list[Any]]:
     return {name: table.column(name).to_pylist() for name in names}
 
 
-def build_shard(
-    work: Path,
-    shard: int,
-    shards: int,
-    out: Path,
-    manifest: dict[str, Any],
-    dropped: frozenset[tuple[int, int]],
-    factory: str = FLAT,
-    trained: Any = None,
-) -> ShardResult:
-    """Write shard ``shard`` of ``shards`` from the Parquet under ``work`` into ``out``/shard-k.
-
-    ``manifest`` holds the fields the shard's manifest shares with the version's; ``dropped`` the
-    (file, document) positions of documents that lost to an earlier one with the same id.
-    ``trained``: for an IVF ``factory``, the empty index trained once for every shard (see
-    :func:`sample_vectors`); the shard adds its vectors to it, so all shards share its quantisers.
-    """
-    from index.store import FaissDocumentStore
-
-    table = _read(partition(work, EMBEDDED, shard), skip_unreadable=True)
+def _kept_rows(
+    work: Path, shard: int, shards: int, dropped: frozenset[tuple[int, int]], columns: list[str] | None = None
+) -> tuple[Any, dict[str, list[Any]], dict[str, int]]:
+    """This shard's embedded rows (the table, its columns) and the row of each passage kept, by id:
+    retried rows and losing duplicates left out, and exactly the passages the split wrote for it."""
+    table = _read(partition(work, EMBEDDED, shard), columns, skip_unreadable=True)
     rows = _columns(table, PASSAGE_COLUMNS)
     order = sorted(
         range(len(rows["passage_id"])),
@@ -115,6 +102,43 @@ def build_shard(
             f"shard {shard} does not hold what was split: {len(missing)} passages missing "
             f"{missing[:3]}, {len(extra)} unexpected {extra[:3]}"
         )
+    return table, rows, kept
+
+
+def shard_stats(work: Path, shard: int, shards: int, dropped: frozenset[tuple[int, int]]) -> CorpusStats:
+    """The BM25 statistics of this shard's passages (the first pass: merged over every shard, they
+    weigh each shard's BM25 as one index over the corpus)."""
+    _, rows, kept = _kept_rows(work, shard, shards, dropped, list(PASSAGE_COLUMNS))
+    metas = [json.loads(rows["meta"][i]) for i in kept.values()]
+    return CorpusStats.of(
+        [indexed_text(rows["content"][i], m.get("title")) for i, m in zip(kept.values(), metas, strict=True)],
+        [m.get("language") for m in metas],
+    )
+
+
+def build_shard(
+    work: Path,
+    shard: int,
+    shards: int,
+    out: Path,
+    manifest: dict[str, Any],
+    dropped: frozenset[tuple[int, int]],
+    factory: str = FLAT,
+    trained: Any = None,
+    corpus: CorpusStats | None = None,
+) -> ShardResult:
+    """Write shard ``shard`` of ``shards`` from the Parquet under ``work`` into ``out``/shard-k.
+
+    ``manifest`` holds the fields the shard's manifest shares with the version's; ``dropped`` the
+    (file, document) positions of documents that lost to an earlier one with the same id.
+    ``trained``: for an IVF ``factory``, the empty index trained once for every shard (see
+    :func:`sample_vectors`); the shard adds its vectors to it, so all shards share its quantisers.
+    ``corpus``: every shard's BM25 statistics merged (:func:`shard_stats`), so this shard's BM25 scores
+    as one index over the corpus.
+    """
+    from index.store import FaissDocumentStore
+
+    table, rows, kept = _kept_rows(work, shard, shards, dropped)
     picked = list(kept.values())
     dimension = manifest["dimension"]
     vectors = np.empty((0, dimension), dtype=np.float32)
@@ -138,7 +162,7 @@ def build_shard(
     store.sources = _documents(work, shard, dropped)
     folder = out / shard_name(shard)
     shutil.rmtree(folder, ignore_errors=True)  # what an earlier attempt of this task left
-    store.save(folder, Manifest(**manifest, passage_count=len(passages), document_count=len(store.sources)))
+    store.save(folder, Manifest(**manifest, passage_count=len(passages), document_count=len(store.sources)), corpus)
     for path in folder.rglob("*"):  # on disk before the driver renames the version into place
         if path.is_file():
             with open(path, "rb") as fh:

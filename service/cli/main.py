@@ -14,6 +14,7 @@ from service.cli.eval_cmd import eval_
 from service.cli.factchecks_cmd import factchecks_group, match
 from service.cli.index_cmd import index_group
 from service.cli.nli_cmd import nli
+from service.cli.pipeline_cmd import pipeline_group
 
 SAMPLE_CLAIMS = [
     "Belarusian access to NATO HQ restricted",
@@ -218,3 +219,4 @@ cli.add_command(eval_)
 cli.add_command(nli)
 cli.add_command(match)
 cli.add_command(factchecks_group)
+cli.add_command(pipeline_group)

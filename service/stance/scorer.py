@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from haystack import component
+from haystack import component, default_from_dict, default_to_dict
 
 from service.logs import SETUP_LOG
 from service.model_names import BUILTIN_STANCE
@@ -84,6 +85,7 @@ class StanceScorer:
         self.model = model
         self.cache_dir = cache_dir
         self.temperature = temperature
+        self._given_temperature = temperature  # warm_up() fills in the model's own; to_dict() writes this
         self.batch_size = batch_size
         self.max_length = max_length
         self.weights_dir = weights_dir
@@ -193,6 +195,29 @@ class StanceScorer:
 
     def probabilities(self, premises: list[str], hypotheses: list[str]) -> np.ndarray:
         return softmax(self.logits(premises, hypotheses) / float(self.temperature or 1.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(
+            self,
+            model=self.model,
+            cache_dir=None if self.cache_dir is None else str(self.cache_dir),
+            temperature=self._given_temperature,
+            batch_size=self.batch_size,
+            max_length=self.max_length,
+            weights_dir=None if self.weights_dir is None else str(self.weights_dir),
+            backend=self.backend,
+            threads=self.threads,
+            precision=self.precision,
+            cache_size=self.cache_size,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StanceScorer:
+        init = data["init_parameters"]
+        for key in ("cache_dir", "weights_dir"):
+            if init.get(key) is not None:
+                init[key] = Path(init[key])
+        return default_from_dict(cls, data)
 
     @classmethod
     def from_settings(cls, settings) -> StanceScorer:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from haystack import Document, component
+from haystack import Document, component, default_from_dict, default_to_dict
+from haystack.utils.deserialization import deserialize_component_inplace
 
 from corpus.language import detect_language
-from index.inference import FairLock
+from index.inference import FairLock, model_lock
 
 CLAIM_LANGUAGE_BAR = 0.3  # the language identifier's probability a claim's language must reach
 
@@ -45,9 +46,18 @@ class LockedEmbedder:
     alone, so a long stance step never keeps a build or a search waiting.
     """
 
-    def __init__(self, embedder: Any, lock: FairLock) -> None:
+    def __init__(self, embedder: Any, lock: FairLock | None = None) -> None:
         self.embedder = embedder
-        self.lock = lock
+        # the model's own lock, shared by everything in this process that calls that model
+        self.lock = lock or model_lock(embedder.model)
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, embedder=self.embedder)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LockedEmbedder:
+        deserialize_component_inplace(data["init_parameters"], key="embedder")
+        return default_from_dict(cls, data)
 
     def warm_up(self) -> None:
         with self.lock:

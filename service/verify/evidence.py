@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import numpy as np
-from haystack import component
+from haystack import component, default_from_dict, default_to_dict
 
 from service.verify.consistency import check
 from service.verify.types import Candidate, ScoredCandidate, Window
-from service.verify.verdict import VerdictParams
+from service.verify.verdict import VerdictParams, params_from_dict, params_to_dict
 
 # How fact-checks and reports introduce the claim they examine, in de, en, fr, es.
 QUOTED_CLAIM = re.compile(
@@ -159,10 +160,19 @@ class PassageJudge:
 
     def __init__(self, params: VerdictParams | None = None) -> None:
         self.params = params
+        self._given = params  # what to_dict() writes: None stands for the packaged verdict.json
 
     def warm_up(self) -> None:
         if self.params is None:
             self.params = VerdictParams.load()
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, params=params_to_dict(self._given))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PassageJudge:
+        data["init_parameters"]["params"] = params_from_dict(data["init_parameters"].get("params"))
+        return default_from_dict(cls, data)
 
     @component.output_types(scored=list[list[ScoredCandidate]], ms=float)
     def run(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
-from haystack import Document, component
+from haystack import Document, component, default_from_dict, default_to_dict
 
 from index.search_store import SearchStore
+from index.store_serde import store_from_dict
 from service.verify.types import Candidate
 
 # The constant of Cormack et al. (2009): ranks past the first few count little, and no
@@ -30,6 +32,15 @@ class RankFusion:
         self.document_store = document_store
         self.candidates = candidates
         self.k = k
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, document_store=self.document_store, candidates=self.candidates, k=self.k)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RankFusion:
+        params = data["init_parameters"]
+        params["document_store"] = store_from_dict(params["document_store"])
+        return default_from_dict(cls, data)
 
     @component.output_types(candidates=list[list[Candidate]], ms=float)
     def run(

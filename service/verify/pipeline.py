@@ -1,39 +1,136 @@
 """The claim pipelines, built from settings: search (claim -> embedding -> similar passages), check
 (claims -> evidence with stance -> verdict, and the prior fact-checks beside it) and match (claims ->
-prior fact-checks alone)."""
+prior fact-checks alone).
+
+Every step serialises (Haystack's ``to_dict``/``from_dict``), so the check pipeline can be written to
+YAML (:func:`dump_pipeline`, ``factcheck pipeline dump``), edited, and served from that file
+instead (``FACTCHECK_VERIFY_PIPELINE``): another stance model, other verdict parameters, another
+store, without code.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import yaml
 from haystack import Pipeline
+from haystack.marshal.yaml import YamlDumper, YamlMarshaller
 
-from index.embedders import text_embedder
-from index.retriever import FaissEmbeddingRetriever
 from index.search_store import SearchStore
+from index.store_serde import resolving_stores
+from service.errors import SettingsError
 from service.model_names import resolve_model_path
 from service.settings import Settings
 
 # Makes the embedder component of a pipeline in place of a local model: called with the kind
-# ("text": a text embedder, output ``embedding``; "documents": a document embedder, output
-# ``documents``) and the query prefix. The Ray Serve ingress (service.ray_serve) embeds remotely.
+# ("documents": a document embedder, output ``documents``) and the query prefix. The Ray Serve
+# ingress (service.ray_serve) embeds remotely.
 EmbedderFactory = Callable[[str, str], Any]
+
+
+# the steps whose outputs the claim checker reads (service.claim_checker): a pipeline file keeps their names
+VERIFY_STEPS = (
+    "claims",
+    "embedder",
+    "dense",
+    "bm25",
+    "fuse",
+    "windows",
+    "relevance",
+    "stance",
+    "judge",
+    "rerank",
+    "verdict",
+    "prior",
+)
+# the packages whose classes a pipeline file may name (Haystack's own are trusted already)
+PIPELINE_MODULES = ["service.verify", "service.stance", "index"]
 
 
 def build_lookup_pipeline(
     settings: Settings, store: SearchStore, embedder_factory: EmbedderFactory | None = None
 ) -> Pipeline:
-    """claim -> embedding -> top-k passages. The query prefix is the one the index was built for."""
+    """claim -> embedding -> top-k passages. The query prefix is the one the index was built for.
+
+    Run it with ``{"embedder": {"documents": [Document(content=claim)]}, "dense": {"depth": k}}``:
+    the same embedding and dense steps as the check pipeline."""
+    from service.verify.retrieve import DenseRetriever
+
+    pipe = Pipeline()
+    pipe.add_component("embedder", _claim_embedder(settings, store, embedder_factory))
+    pipe.add_component("dense", DenseRetriever(store, depth=settings.default_top_k))
+    pipe.connect("embedder.documents", "dense.documents")
+    return pipe
+
+
+def _claim_embedder(settings: Settings, store: SearchStore, embedder_factory: EmbedderFactory | None) -> Any:
+    """The claims' embedder under its model's lock (the model is shared with every pipeline and build)."""
+    from index.embedders import document_embedder
+    from index.inference import model_lock
+    from service.verify.claims import LockedEmbedder
+
     model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
     prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
-    pipe = Pipeline()
     if embedder_factory is not None:
-        pipe.add_component("embedder", embedder_factory("text", prefix))
+        embedder = embedder_factory("documents", prefix)
     else:
-        pipe.add_component("embedder", text_embedder(model_path, prefix, settings.embed_batch_size))
-    pipe.add_component("retriever", FaissEmbeddingRetriever(store, top_k=settings.default_top_k))
-    pipe.connect("embedder.embedding", "retriever.query_embedding")
+        embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
+    return LockedEmbedder(embedder, model_lock(model_path))
+
+
+class _PlainYaml(YamlMarshaller):
+    """Haystack's YAML without anchors: steps that share an object (the claims' embedder) are written out
+    in full each time, so a person can edit one without changing another."""
+
+    def marshal(self, dict_: dict[str, Any]) -> str:
+        dumper = type("PlainDumper", (YamlDumper,), {"ignore_aliases": lambda self, data: True})
+        return yaml.dump(dict_, Dumper=dumper)
+
+
+def dump_pipeline(pipe: Pipeline) -> str:
+    """The pipeline as YAML, which :func:`load_pipeline` reads back."""
+    return pipe.dumps(marshaller=_PlainYaml())
+
+
+def load_pipeline(text: str, store: SearchStore | None = None) -> Pipeline:
+    """A pipeline from YAML; every step that names a store gets ``store`` (the served index) when given,
+    else one store opened from the folder the file names.
+
+    :raises haystack.core.errors.DeserializationError: a step cannot be made (the message names it).
+    """
+    with resolving_stores(store):
+        return Pipeline.loads(text, allowed_modules=PIPELINE_MODULES)
+
+
+def verify_pipeline(
+    settings: Settings, store: SearchStore, embedder_factory: EmbedderFactory | None = None
+) -> Pipeline:
+    """The check pipeline the settings name: from ``FACTCHECK_VERIFY_PIPELINE`` when set, else built in
+    (always built in under Ray Serve, whose embedders are remote).
+
+    :raises SettingsError: the file cannot be read, or does not describe a pipeline these steps can make.
+    """
+    path = settings.verify_pipeline
+    if path is None or embedder_factory is not None:
+        return build_verify_pipeline(settings, store, embedder_factory)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"FACTCHECK_VERIFY_PIPELINE: cannot read {path}: {exc}") from exc
+    try:
+        pipe = load_pipeline(text, store)
+    except Exception as exc:  # YAML's, Haystack's and a step's own errors: all mean a bad file
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SettingsError(
+            f"FACTCHECK_VERIFY_PIPELINE: {path} is not a pipeline this service can run: {first}"
+        ) from exc
+    missing = sorted(set(VERIFY_STEPS) - set(pipe.graph.nodes))
+    if missing:
+        raise SettingsError(
+            f"FACTCHECK_VERIFY_PIPELINE: {path} lacks the steps {', '.join(missing)}, which the check's answer is read from"
+        )
     return pipe
 
 
@@ -47,9 +144,7 @@ def build_verify_pipeline(
     Run it with ``{"claims": {"claims": [...], "languages": [...]}}``; every step also reports
     its milliseconds as an unconnected ``ms`` output.
     """
-    from index.embedders import document_embedder
-    from index.inference import model_lock
-    from service.verify.claims import ClaimBatch, LockedEmbedder
+    from service.verify.claims import ClaimBatch
     from service.verify.evidence import PassageJudge
     from service.verify.fuse import RankFusion
     from service.verify.prior.match import PriorFactChecks
@@ -57,25 +152,19 @@ def build_verify_pipeline(
     from service.verify.rerank import EvidenceRanker
     from service.verify.retrieve import DenseRetriever, LexicalRetriever
     from service.verify.stance import WindowStance, shared_scorer
-    from service.verify.verdict import VerdictAggregator, VerdictParams
+    from service.verify.verdict import VerdictAggregator
     from service.verify.windows import SentenceWindows
 
-    model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
-    prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
     pipe = Pipeline()
     pipe.add_component("claims", ClaimBatch())
     # the document embedder takes the whole batch in one call; it shares the model with the lookup pipeline
-    if embedder_factory is not None:
-        embedder = embedder_factory("documents", prefix)
-    else:
-        embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
-    locked = LockedEmbedder(embedder, model_lock(model_path))
+    locked = _claim_embedder(settings, store, embedder_factory)
     pipe.add_component("embedder", locked)
     pipe.add_component("dense", DenseRetriever(store, depth=settings.retrieval_depth))
     pipe.add_component("bm25", LexicalRetriever(store, depth=settings.retrieval_depth))
     pipe.add_component("fuse", RankFusion(store, candidates=settings.verify_candidates))
     pipe.add_component("windows", SentenceWindows(max_sentences=settings.window_sentences))
-    params = VerdictParams.load()
+    params = None  # the packaged verdict.json, read at warm-up (a pipeline file may hold its own)
     # the windows are embedded by the claims' embedder (e5's symmetric "query: " prefix on both sides)
     pipe.add_component(
         "relevance", WindowRelevance(locked, params, settings.relevance_cache_size, settings.stance_max_windows, store)
@@ -123,20 +212,12 @@ def build_match_pipeline(
 
     Run it with ``{"claims": {"claims": [...], "languages": [...]}, "prior": {"top_k": k}}``.
     """
-    from index.embedders import document_embedder
-    from index.inference import model_lock
-    from service.verify.claims import ClaimBatch, LockedEmbedder
+    from service.verify.claims import ClaimBatch
     from service.verify.prior.match import PriorFactChecks
 
-    model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
-    prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
-    if embedder_factory is not None:
-        embedder = embedder_factory("documents", prefix)
-    else:
-        embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
     pipe = Pipeline()
     pipe.add_component("claims", ClaimBatch())
-    pipe.add_component("embedder", LockedEmbedder(embedder, model_lock(model_path)))
+    pipe.add_component("embedder", _claim_embedder(settings, store, embedder_factory))
     pipe.add_component("prior", PriorFactChecks(store, top_k=settings.prior_top_k))
     pipe.connect("claims.documents", "embedder.documents")
     pipe.connect("embedder.documents", "prior.documents")

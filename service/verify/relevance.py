@@ -54,11 +54,13 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from haystack import Document, component
+from haystack import Document, component, default_from_dict, default_to_dict
+from haystack.utils.deserialization import deserialize_component_inplace
 
 from index.search_store import SearchStore
+from index.store_serde import store_from_dict
 from service.verify.types import Candidate, Window
-from service.verify.verdict import VerdictParams
+from service.verify.verdict import VerdictParams, params_from_dict, params_to_dict
 
 
 def _ramp(
@@ -159,6 +161,7 @@ class WindowRelevance:
             raise ValueError(f"max_windows must be at least 1, got {max_windows}")
         self.embedder = embedder
         self.params = params
+        self._given = params  # what to_dict() writes: None stands for the packaged verdict.json
         self.cache = VectorCache(cache_size)
         self.max_windows = max_windows
         self.store = store
@@ -167,6 +170,25 @@ class WindowRelevance:
     def warm_up(self) -> None:
         if self.params is None:
             self.params = VerdictParams.load()
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(
+            self,
+            embedder=self.embedder,
+            params=params_to_dict(self._given),
+            cache_size=self.cache.size,
+            max_windows=self.max_windows,
+            store=self.store,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WindowRelevance:
+        params = data["init_parameters"]
+        deserialize_component_inplace(params, key="embedder")
+        params["params"] = params_from_dict(params.get("params"))
+        if params.get("store") is not None:
+            params["store"] = store_from_dict(params["store"])
+        return default_from_dict(cls, data)
 
     def _stored(self, candidates: list[list[Candidate]], windows: list[list[Window]]) -> dict[str, np.ndarray]:
         """Window vectors the index keeps (its passages' sentences, embedded when it was built), by text.

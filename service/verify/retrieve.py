@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
-from haystack import Document, component
+from haystack import Document, component, default_from_dict, default_to_dict
 
 from index.search_store import SearchStore
+from index.store_serde import store_from_dict
 
 
 def _check_depth(depth: int) -> int:
@@ -23,6 +25,15 @@ class DenseRetriever:
     def __init__(self, document_store: SearchStore, depth: int = 30) -> None:
         self.document_store = document_store
         self.depth = _check_depth(depth)
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, document_store=self.document_store, depth=self.depth)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DenseRetriever:
+        params = data["init_parameters"]
+        params["document_store"] = store_from_dict(params["document_store"])
+        return default_from_dict(cls, data)
 
     @component.output_types(hits=list[list[Document]], embeddings=list[list[float]], ms=float)
     def run(self, documents: list[Document], depth: int | None = None) -> dict:
@@ -44,6 +55,15 @@ class LexicalRetriever:
     def __init__(self, document_store: SearchStore, depth: int = 30) -> None:
         self.document_store = document_store
         self.depth = _check_depth(depth)
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, document_store=self.document_store, depth=self.depth)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LexicalRetriever:
+        params = data["init_parameters"]
+        params["document_store"] = store_from_dict(params["document_store"])
+        return default_from_dict(cls, data)
 
     @component.output_types(hits=list[list[Document]], ms=float)
     def run(self, claims: list[str], languages: list[str | None], depth: int | None = None) -> dict:

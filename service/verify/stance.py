@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from typing import Any
 
 import numpy as np
-from haystack import component
+from haystack import component, default_from_dict, default_to_dict
 
 from service.settings import Settings
 from service.stance import StanceScorer
 from service.verify.types import Window
 
-_scorers: dict[tuple, StanceScorer] = {}
+_scorers: dict[str, StanceScorer] = {}
 _registry = threading.Lock()
 
 
 def shared_scorer(settings: Settings) -> StanceScorer:
     """One stance model per process and configuration: index swaps and every pipeline share it."""
-    key = (
-        settings.stance_model,
-        str(settings.model_cache_dir),
-        settings.stance_backend,
-        settings.stance_precision,
-        settings.stance_quantize,
-        settings.stance_batch_size,
-        settings.threads,
-        settings.stance_cache_size,
-    )
+    return scorer_for(StanceScorer.from_settings(settings).to_dict())
+
+
+def scorer_for(data: dict[str, Any]) -> StanceScorer:
+    """The process's scorer for a serialised configuration (``StanceScorer.to_dict()``), made on first use."""
+    key = json.dumps(data, sort_keys=True)
     with _registry:
         if key not in _scorers:
-            _scorers[key] = StanceScorer.from_settings(settings)
+            _scorers[key] = StanceScorer.from_dict(json.loads(key))
         return _scorers[key]
 
 
@@ -40,6 +38,15 @@ class WindowStance:
 
     def __init__(self, scorer: StanceScorer) -> None:
         self.scorer = scorer
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, scorer=self.scorer.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WindowStance:
+        """The scorer is the process's one for its configuration: pipelines loaded or built share the model."""
+        data["init_parameters"]["scorer"] = scorer_for(data["init_parameters"]["scorer"])
+        return default_from_dict(cls, data)
 
     def warm_up(self) -> None:
         self.scorer.warm_up()

@@ -21,8 +21,9 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from haystack import component
+from haystack import component, default_from_dict, default_to_dict
 
 from service.schemas import VERDICTS
 from service.verify.types import ScoredCandidate
@@ -68,15 +69,32 @@ class VerdictParams:
     def load(cls, path: Path = PARAMS_FILE) -> VerdictParams:
         if not path.exists():
             return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VerdictParams:
+        """Params as :meth:`to_dict` (or ``verdict.json``) writes them: pairs may come back as lists."""
+        data = dict(data)
         data["calibration"] = {k: tuple(v) for k, v in data.get("calibration", {}).items()}
         for key in ("cosine_scale", "passage_cosine_scale"):
             if key in data:
                 data[key] = {k: tuple(v) for k, v in data[key].items()}
         return cls(**data)
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
     def save(self, path: Path = PARAMS_FILE) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+
+def params_to_dict(params: VerdictParams | None) -> dict[str, Any] | None:
+    """A step's params in a pipeline file: None (the packaged ``verdict.json``, read at warm-up) or every value."""
+    return None if params is None else params.to_dict()
+
+
+def params_from_dict(data: dict[str, Any] | None) -> VerdictParams | None:
+    return None if data is None else VerdictParams.from_dict(data)
 
 
 @dataclass
@@ -155,10 +173,19 @@ class VerdictAggregator:
 
     def __init__(self, params: VerdictParams | None = None) -> None:
         self.params = params
+        self._given = params  # what to_dict() writes: None stands for the packaged verdict.json
 
     def warm_up(self) -> None:
         if self.params is None:
             self.params = VerdictParams.load()
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, params=params_to_dict(self._given))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VerdictAggregator:
+        data["init_parameters"]["params"] = params_from_dict(data["init_parameters"].get("params"))
+        return default_from_dict(cls, data)
 
     @component.output_types(verdicts=list[ClaimVerdict], ms=float)
     def run(self, evidence: list[list[ScoredCandidate]]) -> dict:

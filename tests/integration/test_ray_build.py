@@ -146,9 +146,12 @@ def test_sharded_build_holds_exactly_what_the_single_machine_build_holds(cluster
         assert {passage_key(doc_id) % SHARDS for doc_id in shard.sources} <= {k}
     # the Parquet and the staging folder are gone
     assert layout.debris(root) == []
-    # BM25 runs over every shard
-    text = single.filter_documents()[0].content
-    assert store.bm25_retrieval(text, top_k=3)[0].id == single.bm25_retrieval(text, top_k=3)[0].id
+    # BM25 runs over every shard, weighed by the corpus's statistics: one BM25's answers
+    texts = [d.content for d in single.filter_documents()[::7]] + ["report", "Paris tower 1889"]
+    for k in (1, 5, 10):
+        for expected, got in zip(single.bm25_retrieval_batch(texts, k), store.bm25_retrieval_batch(texts, k), strict=True):
+            # float32 sums of up to 30 query terms, added in another order (each shard numbers its own terms)
+            assert_same_hits(expected, got, 1e-4)
 
 
 def test_a_damaged_shard_refuses_the_version_and_the_previous_one_is_served(cluster, corpus, tmp_path):
@@ -298,6 +301,30 @@ def test_real_model_sharded_build_matches_the_single_machine_build(model_indexes
     assert isinstance(sharded, ShardedDocumentStore)
     assert sharded.manifest.models.embedding_weights == single.manifest.models.embedding_weights
     assert_same_index(single, sharded, vector_tolerance=1e-5)
+
+
+def test_a_sharded_index_gives_the_single_index_answers(model_indexes, settings_factory):
+    """The same evidence, stances and verdicts from the cluster's index as from one machine's."""
+    from service.claim_checker import ClaimChecker
+
+    claims = [
+        "The Eiffel Tower was finished in 1889.",
+        "NATO restricted the access of Belarusian personnel to its headquarters.",
+        "Der NATO-Gipfel fand am 14. Juni 2021 in Brüssel statt.",
+        "Brussels is the capital of Belgium.",
+        "Lukashenko was elected fairly in 2020.",
+        "Paris hosted the 2021 NATO summit.",
+    ]
+    answers = []
+    for root in model_indexes:
+        checker = ClaimChecker.open(settings_factory(root))
+        answers.append(
+            [
+                (r.verdict, round(r.confidence, 3), [(e.passage_id, e.stance.label) for e in r.evidence])
+                for r in checker.verify_batch(claims, 5).results
+            ]
+        )
+    assert answers[0] == answers[1]
 
 
 def test_the_service_answers_claims_from_a_sharded_index(model_indexes, settings_factory):

@@ -14,11 +14,11 @@ from haystack import Document
 from index import bm25 as bm25_module
 from index import bm25_tokens
 from index.bm25 import BM25_DIR, BM25Index
-from index.bm25_retriever import BM25Retriever
 from index.bm25_tokens import name_key, snowball_name
 from index.errors import IndexCorruptError
 from index.manifest import Manifest, file_sha256
 from index.store import FaissDocumentStore
+from service.verify.retrieve import LexicalRetriever
 
 pytestmark = pytest.mark.unit
 DIM = 8
@@ -261,7 +261,7 @@ def test_index_saved_without_bm25_still_loads(saved):
     assert store.bm25 is None and store.count_documents() == len(PASSAGES)
     assert store.bm25_retrieval("NATO", 3) == []
     assert store.bm25_retrieval_batch(["NATO", "Paris"], 3) == [[], []]
-    assert BM25Retriever(store).run(query="NATO")["documents"] == []
+    assert LexicalRetriever(store).run(claims=["NATO"], languages=[None])["hits"] == [[]]
     # the next save writes one
     store.save(saved.parent / "next", manifest())
     assert FaissDocumentStore.load(saved.parent / "next").bm25_retrieval("NATO", 3)
@@ -284,11 +284,11 @@ def test_meta_lists_ids_and_languages(saved):
 # --- component ---------------------------------------------------------------------------------
 def test_retriever_component(saved):
     store = FaissDocumentStore.load(saved)
-    retriever = BM25Retriever(store, top_k=2)
-    docs = retriever.run(query="NATO Brussels summit")["documents"]
+    retriever = LexicalRetriever(store, depth=2)
+    docs = retriever.run(claims=["NATO Brussels summit"], languages=[None])["hits"][0]
     assert len(docs) == 2 and docs[0].id == "nato#1" and docs[0].score >= docs[1].score
-    assert len(retriever.run(query="NATO", top_k=1, language="en")["documents"]) == 1
-    with pytest.raises(ValueError, match="top_k"):
-        BM25Retriever(store, top_k=0)
-    with pytest.raises(ValueError, match="top_k"):
-        retriever.run(query="NATO", top_k=0)
+    assert len(retriever.run(claims=["NATO"], languages=["en"], depth=1)["hits"][0]) == 1
+    with pytest.raises(ValueError, match="depth"):
+        LexicalRetriever(store, depth=0)
+    with pytest.raises(ValueError, match="depth"):
+        retriever.run(claims=["NATO"], languages=[None], depth=0)

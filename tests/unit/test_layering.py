@@ -12,7 +12,7 @@ import os, sys
 for name in ("HF_HUB_OFFLINE", "HAYSTACK_TELEMETRY_ENABLED", "TOKENIZERS_PARALLELISM"):
     os.environ.pop(name, None)
 import corpus.components, corpus.loaders, corpus.passages
-import index.build, index.embedders, index.retriever, index.store, index.testing, index.version_check
+import index.build, index.embedders, index.store, index.testing, index.version_check
 print(sorted(m for m in sys.modules if m == "service" or m.startswith("service.")))
 print(os.environ.get("HF_HUB_OFFLINE"), os.environ.get("HAYSTACK_TELEMETRY_ENABLED"))
 """

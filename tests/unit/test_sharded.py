@@ -9,11 +9,13 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from haystack import Document
 
 from index import layout
+from index.bm25 import CorpusStats
 from index.build import build_index
 from index.manifest import MANIFEST, Manifest, file_sha256
-from index.sharded import SHARD_KEY, ShardedDocumentStore, passage_key, shard_name
+from index.sharded import SHARD_KEY, ShardedDocumentStore, passage_key, shard_name, shard_of
 from index.store import FaissDocumentStore
 from tests.unit.test_lifecycle import DIM, config, text, write_corpus
 
@@ -37,14 +39,18 @@ def split_version(single: FaissDocumentStore, root, version: str = "v000002") ->
     """Write ``single`` again as a sharded version of ``root`` and switch to it."""
     staging = layout.make_staging(root, version)
     passages = single.filter_documents()
-    names = []
+    names, stores = [], []
     for k in range(SHARDS):
         mine = [d for d in passages if passage_key(d.id) % SHARDS == k]
         store = FaissDocumentStore(DIM)
         store.add_passages(mine, single.passage_vectors([d.id for d in mine]))
         store.sources = {i: dict(r) for i, r in single.sources.items() if passage_key(i) % SHARDS == k}
+        stores.append(store)
+    # as the Ray build does: every shard's BM25 statistics first, then each shard weighed by the corpus's
+    corpus = CorpusStats.merge([store.bm25_stats() for store in stores])
+    for k, store in enumerate(stores):
         fields = single.manifest.model_dump(exclude={"checksums", "passage_count", "document_count"})
-        store.save(staging / shard_name(k), Manifest(**fields, passage_count=0, document_count=0))
+        store.save(staging / shard_name(k), Manifest(**fields, passage_count=0, document_count=0), corpus)
         names.append(shard_name(k))
     manifest = single.manifest.model_copy(
         update={
@@ -87,10 +93,21 @@ def test_a_sharded_version_loads_as_one_store_that_answers_like_the_single_one(r
             assert_same_hits(a, b)
     hits = store.bm25_retrieval("charlie report", top_k=4)
     assert len(hits) == 4 and all(x.score >= y.score for x, y in zip(hits, hits[1:], strict=False))
+    # BM25 over shards weighed by the corpus's statistics answers as one BM25 over every passage
+    texts = [d.content for d in single.filter_documents()[::3]] + ["charlie report", "Delta", "unknown words"]
+    for k in (1, 5, 20):
+        for expected, got in zip(single.bm25_retrieval_batch(texts, k), store.bm25_retrieval_batch(texts, k), strict=True):
+            assert_same_hits(expected, got, 1e-5)
     with pytest.raises(ValueError):
         store.embedding_retrieval_batch(queries, 0)
-    with pytest.raises(NotImplementedError):
-        store.write_documents([])
+    # a write goes, in memory, to the shard its id hashes to; the published version is untouched
+    extra = Document(id="extra#0", content="extra", embedding=queries[0].tolist(), meta={"doc_id": "extra"})
+    assert store.write_documents([extra]) == 1 and store.count_documents() == single.count_documents() + 1
+    assert store.shards[shard_of("extra#0", len(store.shards))].passage("extra#0").content == "extra"
+    assert store.embedding_retrieval(queries[0], top_k=1)[0].score == pytest.approx(1.0, abs=1e-5)
+    store.delete_documents(["extra#0"])
+    assert store.count_documents() == single.count_documents() and store.passage("extra#0") is None
+    assert FaissDocumentStore.load(root).count_documents() == single.count_documents()
 
 
 @pytest.mark.parametrize("damage", ["vectors", "shard manifest", "missing shard"])

@@ -6,10 +6,11 @@ import time
 from typing import Any
 
 import numpy as np
-from haystack import Document, component
+from haystack import Document, component, default_from_dict, default_to_dict
 
 from index.factchecks import FactCheckIndex
 from index.search_store import SearchStore
+from index.store_serde import store_from_dict
 from service.verify.prior.matcher import (
     Candidate,
     MatcherParams,
@@ -123,6 +124,28 @@ class PriorFactChecks:
         self.top_k = top_k
         self.params = params
         self.scales = scales
+        # what to_dict() writes: None stands for the packaged matcher.json and verdict.json's scale
+        self._given = (params, scales)
+
+    def to_dict(self) -> dict[str, Any]:
+        params, scales = self._given
+        return default_to_dict(
+            self,
+            document_store=self.document_store,
+            top_k=self.top_k,
+            params=None if params is None else params.to_dict(),
+            scales=None if scales is None else {k: list(v) for k, v in scales.items()},
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PriorFactChecks:
+        init = data["init_parameters"]
+        init["document_store"] = store_from_dict(init["document_store"])
+        if init.get("params") is not None:
+            init["params"] = MatcherParams(**init["params"])
+        if init.get("scales") is not None:
+            init["scales"] = {k: tuple(v) for k, v in init["scales"].items()}
+        return default_from_dict(cls, data)
 
     def warm_up(self) -> None:
         if self.params is None:

@@ -85,6 +85,9 @@ class MatcherParams:
     def save(self, path: Path = PARAMS_FILE) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
 
+    def to_dict(self) -> dict:
+        return asdict(self)
+
     def vector(self) -> np.ndarray:
         return np.asarray([self.weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
 
