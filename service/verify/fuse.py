@@ -47,7 +47,7 @@ class RankFusion:
         self,
         dense: list[list[Document]],
         lexical: list[list[Document]],
-        embeddings: list[list[float]],
+        embeddings: np.ndarray,
         candidates: int | None = None,
     ) -> dict:
         started = time.perf_counter()

@@ -38,6 +38,11 @@ class Window:
     end: int
     sentences: int
 
+    def __deepcopy__(self, memo: dict) -> Window:
+        # immutable, so its copy is itself (as for a tuple): Haystack deep-copies every step's inputs, and
+        # the windows reach three steps
+        return self
+
 
 @dataclass
 class ScoredCandidate:

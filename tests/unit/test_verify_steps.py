@@ -46,7 +46,7 @@ def test_fusion_ranks_by_both_lists_and_gives_bm25_only_hits_a_cosine():
         Document(id=x, content=x, meta={"doc_id": x}, score=s) for x, s in zip("abc", (0.9, 0.8, 7.0), strict=True)
     )
     fused = RankFusion(FakeStore({"c": [0.6, 0.8]}), candidates=3).run(
-        dense=[[a, b]], lexical=[[c, a]], embeddings=[[1.0, 0.0]]
+        dense=[[a, b]], lexical=[[c, a]], embeddings=np.asarray([[1.0, 0.0]], dtype=np.float32)
     )["candidates"][0]
     assert [x.passage.id for x in fused] == ["a", "c", "b"]
     assert fused[0].dense_rank == 1 and fused[0].bm25_rank == 2
