@@ -3,6 +3,9 @@ symmetric), copied from the version a change starts from while the claim and the
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,13 +16,37 @@ from index.manifest import Manifest
 from index.progress import Progress
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from index.build_config import BuildConfig
     from index.store import FaissDocumentStore
 
 
-def reusable(base: FaissDocumentStore | None, config: BuildConfig) -> bool:
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class VersionFactChecks:
+    """A version's fact-checks and the manifest that says which model embedded them: what a passage build
+    reads of the version it replaces when it has not loaded that version as a store (the Ray build)."""
+
+    manifest: Manifest
+    fact_checks: FactCheckIndex | None
+
+
+def version_fact_checks(folder: Path | None) -> VersionFactChecks | None:
+    """The fact-checks of the version at ``folder`` (None: no version, or none it can read, which is logged)."""
+    if folder is None:
+        return None
+    from index.errors import IndexCorruptError
+
+    try:
+        manifest = Manifest.read(folder)
+        return VersionFactChecks(manifest, FactCheckIndex.load(folder, manifest))
+    except (IndexCorruptError, OSError, ValueError) as exc:
+        log.warning("the fact-checks of %s cannot be read, so the new version holds none: %s", folder, exc)
+        return None
+
+
+def reusable(base: FaissDocumentStore | VersionFactChecks | None, config: BuildConfig) -> bool:
     """The base version's claim vectors are those the configured model gives (same model, weights, prefix)."""
     if base is None or base.manifest is None or base.fact_checks is None:
         return False
@@ -29,7 +56,10 @@ def reusable(base: FaissDocumentStore | None, config: BuildConfig) -> bool:
 
 
 def claim_vectors(
-    records: list[FactCheck], base: FaissDocumentStore | None, config: BuildConfig, progress: Progress | None = None
+    records: list[FactCheck],
+    base: FaissDocumentStore | VersionFactChecks | None,
+    config: BuildConfig,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, int]:
     """The vectors of ``records``' claims (with the query prefix: claim matching is symmetric), copied
     from ``base`` where the claim and the model are the same; and how many were embedded."""
@@ -62,7 +92,9 @@ def claim_vectors(
     return vectors, len(embed)
 
 
-def carry_fact_checks(base: FaissDocumentStore | None, staging: Path, manifest: Manifest, config: BuildConfig) -> None:
+def carry_fact_checks(
+    base: FaissDocumentStore | VersionFactChecks | None, staging: Path, manifest: Manifest, config: BuildConfig
+) -> None:
     """Put ``base``'s fact-checks into a new passage version at ``staging`` (whose ``manifest`` is
     written again): a passage build keeps them, embedding them again only for another model."""
     if base is None or base.fact_checks is None:

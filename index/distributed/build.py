@@ -46,6 +46,7 @@ from index.distributed.cluster import ray_session
 from index.distributed.shards import ShardResult, build_shard, sample_vectors, shard_stats
 from index.distributed.stages import DOCS, EMBEDDED, SPLIT, EmbedPassages, read_and_split
 from index.embedders import document_embedder, embedding_dimension
+from index.factcheck_vectors import VersionFactChecks, carry_fact_checks, version_fact_checks
 from index.faiss_index import FLAT, check_trainable, is_flat, normalise_factory, train_index, training_sizes
 from index.inference import model_lock
 from index.lock import BuildLock
@@ -101,8 +102,12 @@ def build_sharded(
             work = Path(tempfile.mkdtemp(prefix=f".ray-{version}-", dir=root))  # hidden: debris if the build dies
             try:
                 report = BuildReport(root, 0, 0, 0.0, version=version, previous=previous)
+                # the fact-checks of the version this one replaces go on into it, as in a build on one machine
+                base = version_fact_checks(layout.version_dir(root, previous) if previous else None)
                 with ray_session(options.address, options.token, emit) as resources:
-                    _build(files, corpus, work, staging, config, options, resources, progress, report, started, emit)
+                    _build(
+                        files, corpus, work, staging, config, options, resources, progress, report, started, emit, base
+                    )
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             progress.stage("switching")
@@ -127,6 +132,7 @@ def _build(
     report: BuildReport,
     started: float,
     emit: Callable[[str], None],
+    base: VersionFactChecks | None = None,
 ) -> None:
     import ray
     import ray.data
@@ -240,6 +246,7 @@ def _build(
         checksums={f"{name}/{MANIFEST}": file_sha256(staging / name / MANIFEST) for name in names},
     )
     manifest.write(staging)
+    carry_fact_checks(base, staging, manifest, config)
     from haystack import Document
 
     samples = [Document(id=s["id"], content=s["content"], meta=s["meta"]) for r in results for s in r.samples]

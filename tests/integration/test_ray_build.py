@@ -270,6 +270,27 @@ def test_sharded_ivf_build_trains_once_and_every_shard_shares_the_index(cluster,
     assert layout.debris(root) == []
 
 
+def test_a_sharded_rebuild_keeps_the_fact_checks(cluster, corpus, tmp_path):
+    """The fact-checks imported into the served version go on into the next one, as a build on one machine does."""
+    from corpus.claimreview import read_fact_checks
+    from index.factcheck_build import import_fact_checks
+    from tests.conftest import FACT_CHECKS
+
+    root = tmp_path / "index"
+    cfg = config(sentence_embedder=HashingDocumentEmbedder(DIM, "query: "))
+    build_sharded(corpus, root, cfg, options(cluster))
+    records, _ = read_fact_checks([FACT_CHECKS])
+    import_fact_checks(root, records, cfg)
+    before = FaissDocumentStore.load(root)
+    assert len(before.fact_checks) == len(records) > 0
+    report = build_sharded(corpus, root, cfg, options(cluster))
+    after = FaissDocumentStore.load(root)
+    assert isinstance(after, ShardedDocumentStore) and after.version == report.version == "v000003"
+    assert after.manifest.fact_check_count == len(records)
+    assert [r.id for r in after.fact_checks.records] == [r.id for r in before.fact_checks.records]
+    assert np.array_equal(after.fact_checks.vectors(), before.fact_checks.vectors())  # copied, not embedded again
+
+
 @pytest.fixture(scope="module")
 def model_corpus(tmp_path_factory) -> Path:
     """A few documents in every format the loaders read."""
