@@ -81,6 +81,9 @@ def _write(
 ) -> FactCheckReport:
     started = time.perf_counter()
     progress = progress or Progress()
+    if needs_index and lock is None and not root.is_dir():
+        # before the lock, which would make the folder (an empty one with a .lock, where there was none)
+        raise IndexNotFoundError(f"no index at {root}: nothing to delete from")
     held = lock or BuildLock(root).acquire()
     try:
         layout.remove_debris(root)

@@ -104,8 +104,9 @@ class FactCheckIndex:
         return {name: file_sha256(Path(version) / name) for name in names}
 
     @classmethod
-    def load(cls, version: Path, manifest: Manifest) -> FactCheckIndex | None:
-        """The version's fact-checks (its files already checked against the manifest), or None without any.
+    def load(cls, version: Path, manifest: Manifest, checked: bool = False) -> FactCheckIndex | None:
+        """The version's fact-checks, or None without any. ``checked``: their files were checked against
+        the manifest's checksums already (a one-folder version's load checks every file it lists).
 
         :raises IndexCorruptError: a file is missing, unreadable or disagrees with the others.
         """
@@ -119,7 +120,7 @@ class FactCheckIndex:
             if not (version / name).is_file():
                 raise IndexCorruptError(f"{version / name} is missing")
             # a sharded version's load checks only its shards' files: these are checked here
-            expected = manifest.checksums.get(name)
+            expected = None if checked else manifest.checksums.get(name)
             if expected and file_sha256(version / name) != expected:
                 raise IndexCorruptError(
                     f"{version / name} is damaged (checksum mismatch); import the fact-checks again"

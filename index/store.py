@@ -467,7 +467,7 @@ class FaissDocumentStore:
             store._vectorless = {i for i in store._db.int_ids(list(store._db.iterate_ids())).values() if i not in vectors}
         store.manifest = manifest
         try:
-            store.fact_checks = FactCheckIndex.load(folder, manifest)
+            store.fact_checks = FactCheckIndex.load(folder, manifest, checked=True)  # open_version checked them
         except BaseException:
             store._db.close()
             raise

@@ -71,6 +71,12 @@ def test_the_same_import_again_changes_nothing_and_a_delete_is_one_more_version(
     assert "en-coffee" not in _store(root).fact_checks.row_of
     with pytest.raises(FactCheckNotFoundError, match="no fact-check 'en-coffee'"):
         delete_fact_checks(root, ["en-coffee"], config)
+    # where there is no index, a delete says so and makes no folder
+    from index.errors import IndexNotFoundError
+
+    with pytest.raises(IndexNotFoundError, match="nothing to delete from"):
+        delete_fact_checks(tmp_path / "none", ["en-coffee"], config)
+    assert not (tmp_path / "none").exists()
 
 
 def test_a_failed_import_leaves_the_served_version_and_no_debris(factcheck_index, tmp_path, settings_factory,
@@ -302,3 +308,20 @@ def test_an_article_report_exports_prior_fact_checks_apart_and_our_export_reads_
     expected = {"SUPPORTED": "true", "REFUTED": "false", "CONFLICTING": "mixed", "NOT_ENOUGH_INFO": "unverifiable"}
     assert {b.rating_class for b in back} <= set(expected.values())
     assert next(b for b in back if b.claim == claim["text"]).rating_class == expected[claim["result"]["verdict"]]
+
+
+def test_a_damaged_fact_check_file_refuses_its_version(factcheck_index, tmp_path):
+    """The one check of a one-folder version's files covers the fact-checks: a damaged one refuses the
+    version, and the one before (the passages alone) is served."""
+    from index import layout
+    from index.factchecks import RECORDS
+    from index.store import FaissDocumentStore
+
+    root = tmp_path / "index"
+    shutil.copytree(factcheck_index, root)
+    version = layout.read_current(root)
+    with open(layout.version_dir(root, version) / RECORDS, "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    store = FaissDocumentStore.load(root)
+    assert store.version != version and store.fact_checks is None
+    assert store.skipped and store.skipped[0][0] == version and "records.jsonl is damaged" in store.skipped[0][1]
