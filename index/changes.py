@@ -111,7 +111,7 @@ def plan_version(
         for doc in splitter.run(sources=[src])["documents"]:
             kept = base.passage(doc.id) if base is not None and reuse_vectors else None
             plan.passages.append(doc)
-            same = kept is not None and kept.content == doc.content
+            same = kept is not None and kept.content == doc.content and not base.without_vectors([doc.id])
             if same and embed_titles:  # the title is part of what was embedded
                 same = kept.meta.get("title") == doc.meta.get("title")
             plan.reuse_from.append(doc.id if same else None)

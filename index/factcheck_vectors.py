@@ -32,18 +32,20 @@ class VersionFactChecks:
     fact_checks: FactCheckIndex | None
 
 
-def version_fact_checks(folder: Path | None) -> VersionFactChecks | None:
-    """The fact-checks of the version at ``folder`` (None: no version, or none it can read, which is logged)."""
-    if folder is None:
-        return None
+def served_fact_checks(root: Path) -> VersionFactChecks | None:
+    """The fact-checks of the version a load of ``root`` serves: CURRENT's, or when they fail their checks
+    the newest older version's that pass (as the store's load falls back); None without a version."""
+    from index import layout
     from index.errors import IndexCorruptError
 
-    try:
-        manifest = Manifest.read(folder)
-        return VersionFactChecks(manifest, FactCheckIndex.load(folder, manifest))
-    except (IndexCorruptError, OSError, ValueError) as exc:
-        log.warning("the fact-checks of %s cannot be read, so the new version holds none: %s", folder, exc)
-        return None
+    for version in layout.load_order(root) if layout.is_versioned(root) else []:
+        folder = layout.version_dir(root, version)
+        try:
+            manifest = Manifest.read(folder)
+            return VersionFactChecks(manifest, FactCheckIndex.load(folder, manifest))
+        except (IndexCorruptError, OSError, ValueError) as exc:
+            log.warning("the fact-checks of version %s cannot be read, trying the one before: %s", version, exc)
+    return None
 
 
 def reusable(base: FaissDocumentStore | VersionFactChecks | None, config: BuildConfig) -> bool:

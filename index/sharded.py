@@ -216,23 +216,42 @@ class ShardedDocumentStore:
         (the policies are the shards': see :meth:`FaissDocumentStore.write_documents`)."""
         if not isinstance(documents, list):
             raise ValueError("write_documents takes a list of haystack Documents")
+        from haystack.document_stores.errors import DuplicateDocumentError
+        from haystack.document_stores.types import DuplicatePolicy
+
         by_shard: dict[int, list[Document]] = {}
         for doc in documents:
             if not hasattr(doc, "id"):
                 raise ValueError("write_documents takes a list of haystack Documents")
             by_shard.setdefault(shard_of(doc.id, len(self.shards)), []).append(doc)
+        if policy not in (DuplicatePolicy.SKIP, DuplicatePolicy.OVERWRITE):
+            # refused before any shard is written: a later shard's refusal must not leave the earlier ones changed
+            ids = [doc.id for doc in documents]
+            twice = next((i for i in ids if ids.count(i) > 1), None) if len(set(ids)) != len(ids) else None
+            if twice is not None:
+                raise DuplicateDocumentError(f"passage {twice} is twice in the batch")
+            for shard, docs in by_shard.items():
+                stored = self.shards[shard].existing_ids([d.id for d in docs])
+                if stored:
+                    raise DuplicateDocumentError(f"passage {next(iter(stored))} is already in the store")
         kwargs = {} if policy is None else {"policy": policy}
-        written = sum(self.shards[s].write_documents(docs, **kwargs) for s, docs in sorted(by_shard.items()))
-        self._count = sum(shard.count_documents() for shard in self.shards)
-        return written
+        try:
+            return sum(self.shards[s].write_documents(docs, **kwargs) for s, docs in sorted(by_shard.items()))
+        finally:
+            self._count = sum(shard.count_documents() for shard in self.shards)
 
     def delete_documents(self, document_ids: list[str]) -> None:
         by_shard: dict[int, list[str]] = {}
         for passage_id in document_ids:
             by_shard.setdefault(shard_of(passage_id, len(self.shards)), []).append(passage_id)
-        for shard, ids in by_shard.items():
-            self.shards[shard].delete_documents(ids)
-        self._count = sum(shard.count_documents() for shard in self.shards)
+        try:
+            for shard, ids in by_shard.items():
+                self.shards[shard].delete_documents(ids)
+        finally:
+            self._count = sum(shard.count_documents() for shard in self.shards)
+
+    def without_vectors(self, passage_ids: list[str]) -> set[str]:
+        return {p for p in passage_ids if self._owner(p).without_vectors([p])}
 
     def to_dict(self) -> dict[str, Any]:
         """Serialises as its shards' first store type would, naming the version's folder (loading it

@@ -33,6 +33,7 @@ from index.factchecks import FactCheckIndex
 from index.faiss_index import (
     DEFAULT_NPROBE,
     FLAT,
+    check_trainable,
     enable_lookup_by_id,
     is_flat,
     new_index,
@@ -100,8 +101,9 @@ class FaissDocumentStore:
 
     # --- Haystack DocumentStore protocol ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A store loaded from disk serialises as its folder (``from_dict`` loads it again); a store
-        being built, as its empty configuration."""
+        """A store loaded from disk serialises as the version folder it was loaded from (``from_dict``
+        loads that version again, as it was saved: writes made since are not in it); a store being
+        built, as its empty configuration."""
         folder = None if self.folder is None else str(self.folder)
         return default_to_dict(
             self, embedding_dim=self.embedding_dim, faiss_factory=self.faiss_factory, index_dir=folder
@@ -112,7 +114,10 @@ class FaissDocumentStore:
         params = dict(data.get("init_parameters", {}))
         folder = params.pop("index_dir", None)
         if folder is not None:
-            return cls.load(Path(folder))
+            store = cls.load(Path(folder))
+            if store.version is None and store.manifest is not None:  # a version folder names its version
+                store.version = store.manifest.version
+            return store
         return default_from_dict(cls, {**data, "init_parameters": params})
 
     def count_documents(self) -> int:
@@ -120,7 +125,8 @@ class FaissDocumentStore:
 
     def filter_documents(self, filters: dict[str, Any] | None = None) -> list[Document]:
         """The passages that match ``filters`` (Haystack's filter syntax), each with its embedding
-        (float32, as FAISS keeps it; decoded, so approximate, from a PQ index)."""
+        (float32, as FAISS keeps it; decoded, so approximate, from a PQ index). Every vector becomes a list
+        of floats: code of ours that walks the passages uses :meth:`iter_passages`."""
         check_filters(filters)
         found: list[Document] = []
         batch: list[tuple[int, Document]] = []
@@ -137,9 +143,7 @@ class FaissDocumentStore:
         keys = [i for i, _ in rows if i not in self._vectorless]
         vectors: dict[int, list[float]] = {}
         if keys:
-            with self._vectors_lock:
-                enable_lookup_by_id(self._index)
-                decoded = self._index.reconstruct_batch(np.asarray(keys, dtype=np.int64))
+            decoded = self._reconstruct(np.asarray(keys, dtype=np.int64))
             vectors = dict(zip(keys, decoded.tolist(), strict=True))
         return [Document(id=d.id, content=d.content, meta=d.meta, embedding=vectors.get(i)) for i, d in rows]
 
@@ -166,11 +170,14 @@ class FaissDocumentStore:
             batch = {pid: d for pid, d in batch.items() if pid not in existing}
         elif existing and policy != DuplicatePolicy.OVERWRITE:
             raise DuplicateDocumentError(f"passage {next(iter(existing))} is already in the store")
-        elif existing:
-            self.delete_documents(list(existing))
         fresh = list(batch.values())
         embedded = [d.embedding is not None for d in fresh]
         vectors = np.asarray([d.embedding for d in fresh if d.embedding is not None], dtype=np.float32)
+        if existing:
+            # the replaced passages go only once the write cannot fail for want of training vectors
+            if self._index is None and len(vectors):
+                check_trainable(self.faiss_factory, self.embedding_dim, len(vectors))
+            self.delete_documents(list(existing))
         return self._append(fresh, vectors.reshape(-1, self.embedding_dim), embedded)
 
     def add_passages(
@@ -338,16 +345,35 @@ class FaissDocumentStore:
 
     def passage_vectors(self, passage_ids: list[str]) -> np.ndarray:
         """The stored vectors of ``passage_ids``, one row each, in that order (decoded, so approximate,
-        from a PQ index)."""
+        from a PQ index); a zero row for a passage written without an embedding (its cosine with anything is 0)."""
         if not passage_ids:
             return np.empty((0, self.embedding_dim), dtype=np.float32)
         int_ids = self._db.int_ids(passage_ids)
         keys = np.asarray([int_ids[p] for p in passage_ids], dtype=np.int64)
+        if self._vectorless:
+            out = np.zeros((len(keys), self.embedding_dim), dtype=np.float32)
+            rows = [j for j, key in enumerate(keys.tolist()) if key not in self._vectorless]
+            if rows:
+                out[rows] = self._reconstruct(keys[rows])
+            return out
+        return self._reconstruct(keys)
+
+    def _reconstruct(self, keys: np.ndarray) -> np.ndarray:
         # FAISS builds an IVF index's id table without the GIL and marks it ready first: two
         # threads (two requests) must not build it or read it half-built at once
         with self._vectors_lock:
             enable_lookup_by_id(self._index)
             return self._index.reconstruct_batch(keys)
+
+    def existing_ids(self, passage_ids: list[str]) -> set[str]:
+        """Those of ``passage_ids`` that are stored."""
+        return set(self._db.int_ids(passage_ids))
+
+    def without_vectors(self, passage_ids: list[str]) -> set[str]:
+        """Those of ``passage_ids`` stored without an embedding: an update embeds them, it copies no vector."""
+        if not self._vectorless:
+            return set()
+        return {p for p, i in self._db.int_ids(passage_ids).items() if i in self._vectorless}
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, np.ndarray]:
         """The stored vectors of each passage's sentences (float32, a row per sentence, in order), for those of
@@ -419,7 +445,8 @@ class FaissDocumentStore:
             store = cls._load_root(folder, expected_model, expected_weights)
         else:
             store = cls._load_folder(folder, expected_model, expected_weights)
-        store.folder = folder
+        # what to_dict() names: the version served, not the root, whose CURRENT may move on
+        store.folder = layout.version_dir(folder, store.version) if store.version else folder
         return store
 
     @classmethod

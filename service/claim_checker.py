@@ -10,11 +10,9 @@ from pathlib import Path
 
 from haystack import Document
 
-from index.inference import model_lock
 from index.search_store import SearchStore
 from service.errors import FactCheckError, InvalidInputError, ModelError
 from service.model_identity import load_checked
-from service.model_names import resolve_model_path
 from service.schemas import (
     BatchVerifyResponse,
     CitedSentence,
@@ -198,9 +196,6 @@ class ClaimChecker:
             self.pipeline.warm_up()
             self.verify_pipeline.warm_up()
             self.match_pipeline.warm_up()
-        # One model instance serves every lookup and build in this process (see index.inference);
-        # the lock is the model's, so the lookup that replaces this one after a swap shares it.
-        self._lock = model_lock(resolve_model_path(settings.embedding_model, settings.model_cache_dir))
 
     @property
     def version(self) -> str | None:

@@ -151,7 +151,7 @@ class RemoteShard:
         return self._call("filter_documents", filters)
 
     def iter_passages(self) -> Iterator[Any]:
-        yield from self.filter_documents()
+        yield from self._call("passages")
 
     def passage(self, passage_id: str) -> Any:
         return self._call("passage", passage_id)
@@ -297,6 +297,10 @@ class ShardSearcher:
 
     def filter_documents(self, filters: dict[str, Any] | None = None) -> Any:
         return self.store.filter_documents(filters)
+
+    def passages(self) -> list[Any]:
+        """Every passage without its vector (filter_documents decodes each one)."""
+        return list(self.store.iter_passages())
 
     def passage(self, passage_id: str) -> Any:
         return self.store.passage(passage_id)

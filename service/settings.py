@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     verify_pipeline: Path | None = Field(
         None,
         description="A YAML pipeline file (from `factcheck pipeline dump`) served as the check pipeline instead of the "
-        "built-in one: swap the stance model, the verdict parameters or the store in configuration.",
+        "built-in one: swap the stance model or the verdict parameters in configuration.",
     )
     prior_top_k: int = Field(
         3,

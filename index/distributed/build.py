@@ -46,7 +46,7 @@ from index.distributed.cluster import ray_session
 from index.distributed.shards import ShardResult, build_shard, sample_vectors, shard_stats
 from index.distributed.stages import DOCS, EMBEDDED, SPLIT, EmbedPassages, read_and_split
 from index.embedders import document_embedder, embedding_dimension
-from index.factcheck_vectors import VersionFactChecks, carry_fact_checks, version_fact_checks
+from index.factcheck_vectors import VersionFactChecks, carry_fact_checks, served_fact_checks
 from index.faiss_index import FLAT, check_trainable, is_flat, normalise_factory, train_index, training_sizes
 from index.inference import model_lock
 from index.lock import BuildLock
@@ -103,7 +103,7 @@ def build_sharded(
             try:
                 report = BuildReport(root, 0, 0, 0.0, version=version, previous=previous)
                 # the fact-checks of the version this one replaces go on into it, as in a build on one machine
-                base = version_fact_checks(layout.version_dir(root, previous) if previous else None)
+                base = served_fact_checks(root)
                 with ray_session(options.address, options.token, emit) as resources:
                     _build(
                         files, corpus, work, staging, config, options, resources, progress, report, started, emit, base

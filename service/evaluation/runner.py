@@ -108,7 +108,7 @@ def item_from_record(rec: dict) -> ScoredCandidate:
 
 def passages_by_document(store) -> dict[str, list[str]]:
     by_doc: dict[str, list[str]] = {}
-    for passage in store.filter_documents():
+    for passage in store.iter_passages():
         by_doc.setdefault(passage.meta.get("doc_id"), []).append(passage.id)
     return by_doc
 

@@ -104,6 +104,29 @@ def load_pipeline(text: str, store: SearchStore | None = None) -> Pipeline:
         return Pipeline.loads(text, allowed_modules=PIPELINE_MODULES)
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_embedders(pipe: Pipeline, settings: Settings, store: SearchStore, path: Path) -> None:
+    """The claims' embedders of a pipeline file must give the vectors the index was built for: the model
+    the index was checked against (FACTCHECK_EMBEDDING_MODEL) and the index's query prefix."""
+    model = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
+    prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
+    found = [pipe.get_component(n) for n in ("embedder", "relevance") if n in pipe.graph.nodes]
+    for step in found:
+        embedder = step.embedder
+        while hasattr(embedder, "embedder"):  # the relevance step's embedder is the claims' locked one
+            embedder = embedder.embedder
+        if getattr(embedder, "model", model) != model or getattr(embedder, "prefix", prefix) != prefix:
+            raise SettingsError(
+                f"FACTCHECK_VERIFY_PIPELINE: {path} embeds claims with {embedder.model!r} and prefix "
+                f"{embedder.prefix!r}; the index at {settings.index_dir} was built for {model!r} and {prefix!r}. "
+                "Dump the pipeline again (factcheck pipeline dump), or rebuild the index with that model"
+            )
+
+
 def verify_pipeline(
     settings: Settings, store: SearchStore, embedder_factory: EmbedderFactory | None = None
 ) -> Pipeline:
@@ -122,10 +145,16 @@ def verify_pipeline(
     try:
         pipe = load_pipeline(text, store)
     except Exception as exc:  # YAML's, Haystack's and a step's own errors: all mean a bad file
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = _first_line(exc).rstrip(":")
+        cause = exc
+        while cause.__cause__ is not None:  # Haystack wraps a step's own error: name both
+            cause = cause.__cause__
+        if cause is not exc:
+            first += f": {_first_line(cause)}"
         raise SettingsError(
             f"FACTCHECK_VERIFY_PIPELINE: {path} is not a pipeline this service can run: {first}"
         ) from exc
+    _check_embedders(pipe, settings, store, path)
     missing = sorted(set(VERIFY_STEPS) - set(pipe.graph.nodes))
     if missing:
         raise SettingsError(

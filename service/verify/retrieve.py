@@ -45,7 +45,7 @@ class DenseRetriever:
         if any(v is None for v in vectors):
             raise ValueError("every claim document needs an embedding; run the embedder first")
         hits = []
-        queries = np.asarray(vectors, dtype=np.float32).reshape(len(documents), -1)
+        queries = np.asarray(vectors, dtype=np.float32).reshape(len(documents), -1) if documents else np.empty((0, 0))
         if documents:
             hits = self.document_store.embedding_retrieval_batch(queries, depth)
         return {"hits": hits, "embeddings": queries, "ms": (time.perf_counter() - started) * 1000}

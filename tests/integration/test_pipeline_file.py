@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -49,7 +51,8 @@ def test_the_file_names_every_step_with_its_settings(pipeline_file, sample_looku
     assert steps["dense"]["init_parameters"]["depth"] == sample_lookup.settings.retrieval_depth
     store = steps["dense"]["init_parameters"]["document_store"]
     assert store["type"] == "index.store.FaissDocumentStore"
-    assert store["init_parameters"]["index_dir"] == str(sample_lookup.index_dir)
+    # the version it was dumped from (the service gives the steps the version it serves, see below)
+    assert store["init_parameters"]["index_dir"] == str(sample_lookup.index_dir / "versions" / sample_lookup.version)
     assert steps["verdict"]["init_parameters"]["params"] is None  # the packaged verdict.json
 
 
@@ -93,6 +96,34 @@ def test_a_file_loaded_on_its_own_opens_its_store_once(pipeline_file, sample_loo
     assert pipe.get_component("relevance").store is store
 
 
+def edited(pipeline_file, tmp_path, change) -> Path:
+    data = yaml.safe_load(pipeline_file.read_text(encoding="utf-8"))
+    change(data["components"])
+    path = tmp_path / "edited.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_a_file_whose_embedder_differs_from_the_index_is_refused(pipeline_file, sample_lookup, tmp_path):
+    from service.errors import SettingsError
+
+    def other_prefix(steps):
+        steps["embedder"]["init_parameters"]["embedder"]["init_parameters"]["prefix"] = "passage: "
+
+    with pytest.raises(SettingsError, match="embeds claims with .* and prefix 'passage: '"):
+        checker_for(sample_lookup, edited(pipeline_file, tmp_path, other_prefix))
+
+
+def test_a_file_naming_another_store_class_is_refused(pipeline_file, sample_lookup, tmp_path):
+    from service.errors import SettingsError
+
+    def other_store(steps):
+        steps["dense"]["init_parameters"]["document_store"]["type"] = "index.store.Document"
+
+    with pytest.raises(SettingsError, match="not one this service opens"):
+        checker_for(sample_lookup, edited(pipeline_file, tmp_path, other_store))
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
@@ -120,8 +151,7 @@ def test_the_cli_writes_the_file(sample_index, tmp_path):
     result = CliRunner().invoke(cli, ["pipeline", "dump", "--index-dir", str(sample_index), "-o", str(out)])
     assert result.exit_code == 0, result.output
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
-    assert data["components"]["bm25"]["init_parameters"]["document_store"]["init_parameters"]["index_dir"] == str(
-        sample_index
-    )
+    folder = data["components"]["bm25"]["init_parameters"]["document_store"]["init_parameters"]["index_dir"]
+    assert Path(folder).parent == sample_index / "versions"
     result = CliRunner().invoke(cli, ["pipeline", "dump", "--index-dir", str(tmp_path / "none")])
     assert result.exit_code != 0 and "Traceback" not in result.output

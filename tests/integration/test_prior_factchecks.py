@@ -325,3 +325,21 @@ def test_a_damaged_fact_check_file_refuses_its_version(factcheck_index, tmp_path
     store = FaissDocumentStore.load(root)
     assert store.version != version and store.fact_checks is None
     assert store.skipped and store.skipped[0][0] == version and "records.jsonl is damaged" in store.skipped[0][1]
+
+
+def test_a_ray_build_takes_the_fact_checks_the_service_would_serve(factcheck_index, tmp_path):
+    """What the Ray build carries: CURRENT's fact-checks, or, when they fail their checks, those of the
+    version a load falls back to (here the passages alone), never a crash."""
+    from index import layout
+    from index.factcheck_vectors import served_fact_checks
+    from index.factchecks import RECORDS
+
+    root = tmp_path / "index"
+    shutil.copytree(factcheck_index, root)
+    served = served_fact_checks(root)
+    assert served.manifest.version == layout.read_current(root) and len(served.fact_checks) == 12
+    with open(layout.version_dir(root, layout.read_current(root)) / RECORDS, "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    fallback = served_fact_checks(root)
+    assert fallback.manifest.version != served.manifest.version and fallback.fact_checks is None
+    assert served_fact_checks(tmp_path / "none") is None

@@ -161,3 +161,10 @@ def test_the_passages_a_verdict_rests_on_are_always_shown():
     assert [i.candidate.passage.id for i in shown(items, 3, verdict)] == ["a#1", "b#1", "f#1"]
     assert [i.candidate.passage.id for i in shown(items, 1, verdict)] == ["f#1"]  # the refutation, for REFUTED
     assert shown(items, 6, verdict) == items
+
+
+def test_the_dense_step_takes_an_empty_batch():
+    from service.verify.retrieve import DenseRetriever
+
+    out = DenseRetriever(FakeStore({}), depth=3).run(documents=[])
+    assert out["hits"] == [] and out["embeddings"].shape[0] == 0
