@@ -10,6 +10,7 @@ store, without code.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from service.settings import Settings
 # ingress (service.ray_serve) embeds remotely.
 EmbedderFactory = Callable[[str, str], Any]
 
+
+log = logging.getLogger(__name__)
 
 # the steps whose outputs the claim checker reads (service.claim_checker): a pipeline file keeps their names
 VERIFY_STEPS = (
@@ -160,7 +163,41 @@ def verify_pipeline(
         raise SettingsError(
             f"FACTCHECK_VERIFY_PIPELINE: {path} lacks the steps {', '.join(missing)}, which the check's answer is read from"
         )
+    changed = differences(pipe.to_dict(), build_verify_pipeline(settings, store).to_dict())
+    log.info(
+        "serving the check pipeline of %s; it differs from the built-in one (settings as now) in: %s",
+        path,
+        ", ".join(changed) or "nothing",
+    )
     return pipe
+
+
+def differences(mine: dict[str, Any], builtin: dict[str, Any]) -> list[str]:
+    """The settings in which a pipeline's dict differs from the built-in one's, as dotted paths
+    ("stance.scorer.model"); a step added or left out counts as its name. Store entries are left out:
+    the service gives every step its own store."""
+
+    def walk(a: Any, b: Any, where: str) -> list[str]:
+        if isinstance(a, dict) and isinstance(b, dict):
+            if "document_store" in a or "store" in a:
+                a = {k: v for k, v in a.items() if k not in ("document_store", "store")}
+                b = {k: v for k, v in b.items() if k not in ("document_store", "store")}
+            keys = sorted(set(a) | set(b))
+            return [d for k in keys for d in walk(a.get(k), b.get(k), f"{where}.{k}" if where else k)]
+        return [] if a == b else [where]
+
+    found: list[str] = []
+    steps, built = mine.get("components", {}), builtin.get("components", {})
+    for name in sorted(set(steps) | set(built)):
+        if name not in steps or name not in built:
+            found.append(name)
+            continue
+        params = walk(steps[name].get("init_parameters", {}), built[name].get("init_parameters", {}), "")
+        kind = [] if steps[name].get("type") == built[name].get("type") else [f"{name} (its class)"]
+        found.extend(kind + [f"{name}.{p}".replace(".init_parameters", "") for p in params])
+    if sorted(map(str, mine.get("connections", []))) != sorted(map(str, builtin.get("connections", []))):
+        found.append("connections")
+    return found
 
 
 def build_verify_pipeline(

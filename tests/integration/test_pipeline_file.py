@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -56,10 +57,12 @@ def test_the_file_names_every_step_with_its_settings(pipeline_file, sample_looku
     assert steps["verdict"]["init_parameters"]["params"] is None  # the packaged verdict.json
 
 
-def test_a_pipeline_served_from_its_file_answers_exactly_like_the_built_in_one(pipeline_file, sample_lookup):
+def test_a_pipeline_served_from_its_file_answers_exactly_like_the_built_in_one(pipeline_file, sample_lookup, caplog):
     from service.verify.pipeline import dump_pipeline
 
-    served = checker_for(sample_lookup, pipeline_file)
+    with caplog.at_level(logging.INFO, logger="service.verify.pipeline"):
+        served = checker_for(sample_lookup, pipeline_file)
+    assert "differs from the built-in one (settings as now) in: nothing" in caplog.text
     assert as_read(dump_pipeline(served.verify_pipeline)) == as_read(pipeline_file.read_text(encoding="utf-8"))
     # the loaded steps read the store the service loaded and checked, and share its stance model
     assert served.verify_pipeline.get_component("dense").document_store is sample_lookup.store
@@ -70,7 +73,7 @@ def test_a_pipeline_served_from_its_file_answers_exactly_like_the_built_in_one(p
     assert comparable(served.verify_batch(CLAIMS, 5)) == comparable(sample_lookup.verify_batch(CLAIMS, 5))
 
 
-def test_an_edited_file_changes_the_answers(pipeline_file, sample_lookup, tmp_path):
+def test_an_edited_file_changes_the_answers(pipeline_file, sample_lookup, tmp_path, caplog):
     from service.verify.verdict import VerdictParams
 
     data = yaml.safe_load(pipeline_file.read_text(encoding="utf-8"))
@@ -80,7 +83,11 @@ def test_an_edited_file_changes_the_answers(pipeline_file, sample_lookup, tmp_pa
     edited = tmp_path / "strict.yaml"
     edited.write_text(yaml.safe_dump(data), encoding="utf-8")
     before = sample_lookup.verify_batch(CLAIMS[:6], 5).results
-    after = checker_for(sample_lookup, edited).verify_batch(CLAIMS[:6], 5).results
+    with caplog.at_level(logging.INFO, logger="service.verify.pipeline"):
+        after = checker_for(sample_lookup, edited).verify_batch(CLAIMS[:6], 5).results
+    # the start says what the file changes
+    changed = caplog.text.split("in: ", 1)[1].splitlines()[0].split(", ")
+    assert changed == ["verdict.params"]
     assert {r.verdict for r in before} != {"NOT_ENOUGH_INFO"}
     assert {r.verdict for r in after} == {"NOT_ENOUGH_INFO"}
 
