@@ -28,7 +28,7 @@ from index.errors import DocumentNotFoundError, IndexCorruptError, IndexError_, 
 from index.factcheck_vectors import carry_fact_checks
 from index.faiss_index import FLAT, check_trainable, is_flat, normalise_factory
 from index.inference import model_lock
-from index.lock import BuildLock
+from index.lock import BuildLock, build_lock
 from index.manifest import MANIFEST, Manifest, corpus_fingerprint
 from index.progress import BarProgress, Progress
 from index.sentence_vectors import sentence_vectors
@@ -178,53 +178,56 @@ def _write_version(
 ) -> BuildReport:
     started = time.perf_counter()
     progress = progress or (BarProgress() if config.progress_bar else Progress())
-    held = lock or BuildLock(root).acquire()
-    try:
-        layout.remove_debris(root)
-        adopt_flat_index(root)
-        progress.stage("loading")
-        base = _load_base(root, needs_documents)
-        # an update keeps its index's kind unless told otherwise: an IVF index never turns Flat by default
-        config = replace(config, faiss_factory=config.faiss_factory or (base.faiss_factory if base else FLAT))
-        sources = sources_from(base)
-        if not sources:
-            raise ValueError(f"nothing to index: the new version of {root} would hold no document")
-        reuse = incremental and vectors_reusable(
-            base, config.model_name, config.passage_prefix, config.embed_titles, config.identity, config.faiss_factory
-        )
-        if incremental and base is not None and not reuse:
-            log.warning(
-                "version %s was built with another model, other weights, prefix, title setting or quantised FAISS "
-                "index: every passage is embedded",
-                base.version,
+    with build_lock(root, lock):
+        try:
+            layout.remove_debris(root)
+            adopt_flat_index(root)
+            progress.stage("loading")
+            base = _load_base(root, needs_documents)
+            # an update keeps its index's kind unless told otherwise: an IVF index never turns Flat by default
+            config = replace(config, faiss_factory=config.faiss_factory or (base.faiss_factory if base else FLAT))
+            sources = sources_from(base)
+            if not sources:
+                raise ValueError(f"nothing to index: the new version of {root} would hold no document")
+            reuse = incremental and vectors_reusable(
+                base,
+                config.model_name,
+                config.passage_prefix,
+                config.embed_titles,
+                config.identity,
+                config.faiss_factory,
             )
-        splitter = SentencePassageSplitter(config.sentences_per_passage, config.max_chars)
-        progress.stage("planning")
-        plan = plan_version(sources, base, splitter, reuse, config.embed_titles)
-        report = BuildReport(
-            root,
-            len(plan.sources),
-            len(plan.passages),
-            0.0,
-            list(errors or []),
-            previous=base.version if base else None,
-            added=len(plan.added),
-            changed=len(plan.changed),
-            removed=len(plan.removed),
-            unchanged=len(plan.unchanged),
-        )
-        same_index = base is not None and base.faiss_factory == normalise_factory(config.faiss_factory)
-        if incremental and same_index and base.version == layout.read_current(root) and is_noop(plan, base):
-            report.version, report.up_to_date = base.version, True
-        else:
-            _make_version(root, config, plan, base, progress, report, started)
-            report.pruned = layout.prune(root, config.keep_versions)
-        report.seconds = round(time.perf_counter() - started, 2)
-        return report
-    finally:
-        if lock is None:
-            held.release()
-        progress.close()
+            if incremental and base is not None and not reuse:
+                log.warning(
+                    "version %s was built with another model, other weights, prefix, title setting or quantised FAISS "
+                    "index: every passage is embedded",
+                    base.version,
+                )
+            splitter = SentencePassageSplitter(config.sentences_per_passage, config.max_chars)
+            progress.stage("planning")
+            plan = plan_version(sources, base, splitter, reuse, config.embed_titles)
+            report = BuildReport(
+                root,
+                len(plan.sources),
+                len(plan.passages),
+                0.0,
+                list(errors or []),
+                previous=base.version if base else None,
+                added=len(plan.added),
+                changed=len(plan.changed),
+                removed=len(plan.removed),
+                unchanged=len(plan.unchanged),
+            )
+            same_index = base is not None and base.faiss_factory == normalise_factory(config.faiss_factory)
+            if incremental and same_index and base.version == layout.read_current(root) and is_noop(plan, base):
+                report.version, report.up_to_date = base.version, True
+            else:
+                _make_version(root, config, plan, base, progress, report, started)
+                report.pruned = layout.prune(root, config.keep_versions)
+            report.seconds = round(time.perf_counter() - started, 2)
+            return report
+        finally:
+            progress.close()
 
 
 def _make_version(

@@ -23,7 +23,7 @@ from index.errors import FactCheckNotFoundError, IndexCorruptError, IndexError_,
 from index.factcheck_report import FactCheckReport
 from index.factcheck_vectors import claim_vectors
 from index.factchecks import FACT_CHECKS_DIR, FactCheckIndex
-from index.lock import BuildLock
+from index.lock import BuildLock, build_lock
 from index.manifest import MANIFEST, Manifest, corpus_fingerprint
 from index.progress import Progress
 from index.store import FaissDocumentStore
@@ -84,8 +84,7 @@ def _write(
     if needs_index and lock is None and not root.is_dir():
         # before the lock, which would make the folder (an empty one with a .lock, where there was none)
         raise IndexNotFoundError(f"no index at {root}: nothing to delete from")
-    held = lock or BuildLock(root).acquire()
-    try:
+    with build_lock(root, lock):
         layout.remove_debris(root)
         adopt_flat_index(root)
         progress.stage("loading")
@@ -111,9 +110,6 @@ def _write(
         report.pruned = layout.prune(root, config.keep_versions)
         report.seconds = round(time.perf_counter() - started, 2)
         return report
-    finally:
-        if lock is None:
-            held.release()
 
 
 def _load_base(root: Path) -> FaissDocumentStore | None:

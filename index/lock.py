@@ -65,6 +65,17 @@ class BuildLock:
         self.release()
 
 
+@contextmanager
+def build_lock(root: Path, held: BuildLock | None = None) -> Iterator[BuildLock]:
+    """``held`` when the caller holds the index's lock already (an API job takes it before it starts),
+    else the lock of ``root``, taken for the block (:class:`IndexBusyError` at once when busy)."""
+    if held is not None:
+        yield held
+        return
+    with BuildLock(root) as lock:
+        yield lock
+
+
 def holder_pid(root: Path) -> int | None:
     """The pid holding ``root``'s build lock (-1 if it has not written it yet), or None when nobody holds it."""
     path = Path(root) / LOCK

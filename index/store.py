@@ -321,20 +321,21 @@ class FaissDocumentStore:
     def build_bm25(self, corpus: CorpusStats | None = None) -> BM25Index:
         """A BM25 index over the current passages, titles included; ``corpus``: the statistics of the
         whole corpus when this store is one shard of it (see :mod:`index.bm25`)."""
+        ids, texts, languages = self._bm25_texts()
+        return BM25Index.build(ids, texts, languages, corpus)
+
+    def bm25_stats(self) -> CorpusStats:
+        """The BM25 statistics of this store's passages, for a sharded build to merge with its other shards'."""
+        _, texts, languages = self._bm25_texts()
+        return CorpusStats.of(texts, languages)
+
+    def _bm25_texts(self) -> tuple[list[str], list[str], list[str | None]]:
         ids, texts, languages = [], [], []
         for doc in self.iter_passages():
             ids.append(doc.id)
             texts.append(indexed_text(doc.content, doc.meta.get("title")))
             languages.append(doc.meta.get("language"))
-        return BM25Index.build(ids, texts, languages, corpus)
-
-    def bm25_stats(self) -> CorpusStats:
-        """The BM25 statistics of this store's passages, for a sharded build to merge with its other shards'."""
-        texts, languages = [], []
-        for doc in self.iter_passages():
-            texts.append(indexed_text(doc.content, doc.meta.get("title")))
-            languages.append(doc.meta.get("language"))
-        return CorpusStats.of(texts, languages)
+        return ids, texts, languages
 
     def iter_passages(self) -> Iterator[Document]:
         """Every passage in insertion order, read from disk in batches (the corpus never sits in memory at once)."""

@@ -49,7 +49,7 @@ from index.embedders import document_embedder, embedding_dimension
 from index.factcheck_vectors import VersionFactChecks, carry_fact_checks, served_fact_checks
 from index.faiss_index import FLAT, check_trainable, is_flat, normalise_factory, train_index, training_sizes
 from index.inference import model_lock
-from index.lock import BuildLock
+from index.lock import BuildLock, build_lock
 from index.manifest import MANIFEST, Manifest, corpus_fingerprint, file_sha256
 from index.progress import Progress
 from index.sharded import SHARD_KEY, shard_name
@@ -94,30 +94,39 @@ def build_sharded(
     files = corpus_files(corpus) if corpus.exists() else []
     if not files:
         raise ValueError(f"nothing to index in {corpus}: no corpus files")
-    held = lock or BuildLock(root).acquire()
-    try:
-        layout.remove_debris(root)
-        previous = layout.read_current(root)
-        with layout.new_version(root) as (version, staging):
-            work = Path(tempfile.mkdtemp(prefix=f".ray-{version}-", dir=root))  # hidden: debris if the build dies
-            try:
-                report = BuildReport(root, 0, 0, 0.0, version=version, previous=previous)
-                # the fact-checks of the version this one replaces go on into it, as in a build on one machine
-                base = served_fact_checks(root)
-                with ray_session(options.address, options.token, emit) as resources:
-                    _build(
-                        files, corpus, work, staging, config, options, resources, progress, report, started, emit, base
-                    )
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-            progress.stage("switching")
-        report.pruned = layout.prune(root, config.keep_versions)
-        report.seconds = round(time.perf_counter() - started, 2)
-        return report
-    finally:
-        if lock is None:
-            held.release()
-        progress.close()
+    with build_lock(root, lock):
+        try:
+            layout.remove_debris(root)
+            previous = layout.read_current(root)
+            with layout.new_version(root) as (version, staging):
+                work = Path(tempfile.mkdtemp(prefix=f".ray-{version}-", dir=root))  # hidden: debris if the build dies
+                try:
+                    report = BuildReport(root, 0, 0, 0.0, version=version, previous=previous)
+                    # the fact-checks of the version this one replaces go on into it, as in a build on one machine
+                    base = served_fact_checks(root)
+                    with ray_session(options.address, options.token, emit) as resources:
+                        _build(
+                            files,
+                            corpus,
+                            work,
+                            staging,
+                            config,
+                            options,
+                            resources,
+                            progress,
+                            report,
+                            started,
+                            emit,
+                            base,
+                        )
+                finally:
+                    shutil.rmtree(work, ignore_errors=True)
+                progress.stage("switching")
+            report.pruned = layout.prune(root, config.keep_versions)
+            report.seconds = round(time.perf_counter() - started, 2)
+            return report
+        finally:
+            progress.close()
 
 
 def _build(
