@@ -140,12 +140,21 @@ def bench_lookup(settings, index_dir: Path, claims: list[str]) -> dict:
         lookup.lookup(c, 5)
         ours.append((time.perf_counter() - t0) * 1000)
     # bare baseline: the same model's encode + faiss search, no pipeline, no citations
-    model = lookup.pipeline.get_component("embedder").embedding_backend.model
+    inner = lookup.pipeline.get_component("embedder").embedder  # the model under the pipeline's lock
+    if hasattr(inner, "embed"):  # ONNX Runtime (it adds the prefix)
+
+        def encode(claim: str) -> np.ndarray:
+            return inner.embed([claim])
+    else:
+
+        def encode(claim: str) -> np.ndarray:
+            return inner.embedding_backend.model.encode([settings.query_prefix + claim], normalize_embeddings=True)
+
     index = lookup.store._index
     bare = []
     for c in claims:
         t0 = time.perf_counter()
-        q = model.encode([settings.query_prefix + c], normalize_embeddings=True)
+        q = encode(c)
         index.search(np.asarray(q, dtype=np.float32), 5)
         bare.append((time.perf_counter() - t0) * 1000)
     return {

@@ -211,7 +211,7 @@ class RemoteLoader:
 
 @component
 class RemoteDocumentEmbedder:
-    """A ``SentenceTransformersDocumentEmbedder`` (output ``documents``) run by the :class:`Embedder` deployment."""
+    """The claims' embedder (documents in, documents with embeddings out) run by the :class:`Embedder` deployment."""
 
     def __init__(self, handle: Any, prefix: str) -> None:
         self.handle, self.prefix = handle, prefix
@@ -240,7 +240,8 @@ class RemoteEmbedders:
 
 
 class Embedder:
-    """The embedding model, loaded once: the document embedder a single machine's pipelines use."""
+    """The embedding model, loaded once: the claims' embedder a single machine's check uses (the same runtime,
+    so the same vectors)."""
 
     def __init__(self, settings: Any, prefix: str) -> None:
         from index.inference import model_lock
@@ -254,14 +255,13 @@ class Embedder:
         self._component("documents", prefix)  # load the model now, not on the first request
 
     def _component(self, kind: str, prefix: str) -> Any:
-        from index.embedders import document_embedder
+        from service.verify.onnx_embedder import check_embedder
 
         key = (kind, prefix)
         if key not in self.components:
-            batch = self.settings.embed_batch_size
-            made = document_embedder(self.model_path, prefix, batch, progress_bar=False)
+            made = check_embedder(self.settings, self.model_path, prefix)
             with self.lock:
-                made.warm_up()  # the components share one model (haystack's backend cache)
+                made.warm_up()  # the components share one model (one ONNX session, or haystack's backend cache)
             self.components[key] = made
         return self.components[key]
 
@@ -337,13 +337,15 @@ class Ingress:
         )
 
     def embedding_models_loaded(self) -> int:
-        """How many sentence-transformers embedding models this process loaded (0: the Embedder has them)."""
+        """How many embedding models this process loaded, on either runtime (0: the Embedder has them)."""
         import sys
 
         backend = sys.modules.get(
             "haystack_integrations.components.embedders.sentence_transformers.embedding_backend.backend"
         )
-        return len(backend._SentenceTransformersEmbeddingBackendFactory._instances) if backend else 0
+        onnx = sys.modules.get("service.verify.onnx_embedder")
+        loaded = len(backend._SentenceTransformersEmbeddingBackendFactory._instances) if backend else 0
+        return loaded + (len(onnx._LOADED) if onnx else 0)
 
 
 DEFAULT_REPLICA_CPUS = 0.5

@@ -21,17 +21,17 @@ def build_article_pipeline(settings: Settings, lookup: ClaimChecker) -> Pipeline
     Run it with ``{"clean": {"text" or "html": ...}, "select": {"max_claims", "min_worthiness"},
     "verify": {"top_k"}}``; every step reports its milliseconds as an ``ms`` output.
     """
-    from index.embedders import document_embedder
     from index.inference import model_lock
     from service.article.claims import ClaimSelector
     from service.article.extract import ArticleCleaner
     from service.article.report import ClaimVerifier, ReportBuilder
     from service.article.sentences import ArticleSentences
     from service.article.worthiness import Classifier, WorthinessScorer
+    from service.verify.onnx_embedder import check_embedder
 
     model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
     # the classifier was trained on embeddings with its own prefix, not the index's query prefix
-    embedder = document_embedder(model_path, Classifier.load().prefix, settings.embed_batch_size, progress_bar=False)
+    embedder = check_embedder(settings, model_path, Classifier.load().prefix)
     pipe = Pipeline()
     pipe.add_component("clean", ArticleCleaner(max_chars=settings.max_article_chars))
     pipe.add_component("sentences", ArticleSentences(splitter=settings.article_splitter))

@@ -136,6 +136,20 @@ class StanceScorer:
     def _warm_up_torch(self, path: str) -> None:
         from service.stance import torch_runtime
 
+        if self.model == BUILTIN:
+            # our own sequence classifier: transformers and the shared fast tokenizer, without
+            # sentence-transformers' imports and tokenizer (3 s of a command-line check's start)
+            from transformers import AutoModelForSequenceClassification
+
+            from service.stance.onnx_runtime import PairTokenizer
+
+            model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True).float().eval()
+            self._order = self._label_order(model.config.id2label)
+            tokenizer = PairTokenizer(Path(path), self.max_length)
+            self._classifier = torch_runtime.TorchPairClassifier(
+                model, tokenizer, self.runtime.precision, self.max_length
+            )
+            return
         encoder = self._cross_encoder(path)
         self._order = self._label_order(encoder.config.id2label)
         if torch_runtime.is_sequence_classifier(encoder.model):

@@ -70,16 +70,16 @@ def build_lookup_pipeline(
 
 def _claim_embedder(settings: Settings, store: SearchStore, embedder_factory: EmbedderFactory | None) -> Any:
     """The claims' embedder under its model's lock (the model is shared with every pipeline and build)."""
-    from index.embedders import document_embedder
     from index.inference import model_lock
     from service.verify.claims import LockedEmbedder
+    from service.verify.onnx_embedder import check_embedder
 
     model_path = resolve_model_path(settings.embedding_model, settings.model_cache_dir)
     prefix = store.manifest.query_prefix if store.manifest else settings.query_prefix
     if embedder_factory is not None:
         embedder = embedder_factory("documents", prefix)
     else:
-        embedder = document_embedder(model_path, prefix, settings.embed_batch_size, progress_bar=False)
+        embedder = check_embedder(settings, model_path, prefix)
     return LockedEmbedder(embedder, model_lock(model_path))
 
 

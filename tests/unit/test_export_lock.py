@@ -35,7 +35,7 @@ def test_second_exporter_waits_for_the_first(tmp_path):
 def test_a_new_export_drops_older_exports_of_the_same_model_only(tmp_path):
     import json
 
-    from service.stance.onnx_runtime import _MARKER, _drop_older_exports
+    from service.stance.onnx_runtime import _MARKER, drop_older_exports
 
     def folder(name: str, source: str | None) -> Path:
         f = tmp_path / name
@@ -48,6 +48,6 @@ def test_a_new_export_drops_older_exports_of_the_same_model_only(tmp_path):
     old = folder("old", "builtin:stance-e5-small")
     other = folder("other", "cross-encoder/nli-deberta-v3-small")
     unmarked = folder("unmarked", None)
-    _drop_older_exports(new, "builtin:stance-e5-small")
+    drop_older_exports(new, "builtin:stance-e5-small")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "other", "unmarked"]
     assert not old.exists() and other.exists() and unmarked.exists()

@@ -1,5 +1,7 @@
 """Which stance runtime ``auto`` picks, and the combinations that are refused."""
 
+import sys
+
 import pytest
 
 from service.stance.hardware import Runtime, choose_runtime
@@ -49,3 +51,23 @@ def test_scorer_refuses_before_loading_anything():
     assert StanceScorer(quantize=True).precision == "int8"
     with pytest.raises(ValueError, match="contradicts precision 'bf16'"):
         StanceScorer(quantize=True, precision="bf16")
+
+
+@pytest.mark.parametrize(
+    ("flags", "amx", "bf16"),
+    [
+        ({"avx2", "fma"}, False, False),  # AMD EPYC with AVX2 only
+        ({"avx2", "avx512f", "avx512_vnni"}, False, False),  # a Xeon without bf16
+        ({"avx2", "avx512f", "avx512_bf16"}, False, True),  # AMD EPYC Zen 4
+        ({"avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "amx_int8"}, True, True),  # Xeon Sapphire Rapids
+        ({"avx512f", "amx_bf16"}, False, False),  # no tiles listed: the kernel cannot use them
+    ],
+)
+def test_linux_flags_decide_bf16_without_torch(monkeypatch, flags, amx, bf16):
+    from service.stance import hardware
+
+    monkeypatch.setattr(hardware, "_cpu_flags", lambda: flags)
+    # were torch asked, this would answer for the machine running the tests, not for these flags
+    monkeypatch.setitem(sys.modules, "torch", None)
+    assert (hardware.cpu_has_amx(), hardware.cpu_has_bf16()) == (amx, bf16)
+    assert choose_runtime().backend == ("torch" if bf16 else "onnx")
