@@ -36,3 +36,11 @@ class DocumentNotFoundError(IndexError_):
 
 class FactCheckNotFoundError(DocumentNotFoundError):
     """A fact-check id that the index does not hold."""
+
+
+class IndexDatabaseError(IndexError_):
+    """The database of an index kept in PostgreSQL cannot be reached, or cannot hold one (no pgvector)."""
+
+
+class IndexOutOfStepError(IndexError_):
+    """The index folder (a build's workspace) does not hold the version the database serves."""

@@ -28,7 +28,7 @@ from haystack.utils.filters import document_matches_filter
 
 from index import layout
 from index.bm25 import BM25Index, CorpusStats, indexed_text
-from index.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from index.errors import IndexCorruptError
 from index.factchecks import FactCheckIndex
 from index.faiss_index import (
     DEFAULT_NPROBE,
@@ -49,6 +49,7 @@ from index.vectors import as_queries
 from index.version_files import (
     PASSAGES,
     VECTORS,
+    load_first,
     no_version_served,
     open_version,
     read_manifest,
@@ -452,23 +453,17 @@ class FaissDocumentStore:
 
     @classmethod
     def _load_root(cls, root: Path, expected_model: str | None, expected_weights: str | None) -> FaissDocumentStore:
-        failures: list[tuple[str, Exception]] = []
-        for version in layout.load_order(root):
+        def load(version: str) -> FaissDocumentStore:
             folder = layout.version_dir(root, version)
-            try:
-                if not folder.is_dir():
-                    raise IndexCorruptError(f"version {version} ({folder}) is missing")
-                store = cls._load_folder(folder, expected_model, expected_weights)
-            except (IndexCorruptError, IndexNotFoundError, IndexModelMismatchError) as exc:
-                log.warning("index version %s refused: %s", version, exc)
-                failures.append((version, exc))
-                continue
-            if failures:
-                log.warning("serving index version %s instead of %s", version, failures[0][0])
-            store.version = version
-            store.skipped = [(v, str(e)) for v, e in failures]
-            return store
-        raise no_version_served(root, failures)
+            if not folder.is_dir():
+                raise IndexCorruptError(f"version {version} ({folder}) is missing")
+            return cls._load_folder(folder, expected_model, expected_weights)
+
+        failures: list[tuple[str, Exception]] = []
+        store = load_first(layout.load_order(root), load, failures)
+        if store is None:
+            raise no_version_served(root, failures)
+        return store
 
     @classmethod
     def _load_folder(
@@ -492,7 +487,9 @@ class FaissDocumentStore:
         store._next_id = store._db.max_int_id() + 1
         if store._index.ntotal < store._count:  # passages written without an embedding
             vectors = set(stored_ids(store._index).tolist())
-            store._vectorless = {i for i in store._db.int_ids(list(store._db.iterate_ids())).values() if i not in vectors}
+            store._vectorless = {
+                i for i in store._db.int_ids(list(store._db.iterate_ids())).values() if i not in vectors
+            }
         store.manifest = manifest
         try:
             store.fact_checks = FactCheckIndex.load(folder, manifest, checked=True)  # open_version checked them

@@ -19,7 +19,7 @@ from typing import Any
 # (the store every step gets, or None; the stores opened during this load, by their serialised form)
 _resolving: ContextVar[tuple[Any, dict[str, Any]] | None] = ContextVar("resolving_stores", default=None)
 # the store classes a pipeline file may name (a file names a class, which is then imported and made)
-TRUSTED_STORES = ("index.store.FaissDocumentStore",)
+TRUSTED_STORES = ("index.store.FaissDocumentStore", "index.postgres.store.PostgresSearchStore")
 
 
 @contextmanager

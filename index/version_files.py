@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import faiss
 
@@ -24,6 +26,7 @@ from index.passages import PassageDB
 
 VECTORS, PASSAGES = "vectors.faiss", "passages.sqlite"
 log = logging.getLogger(__name__)
+Loaded = TypeVar("Loaded", bound=Any)
 
 
 @dataclass
@@ -32,6 +35,27 @@ class VersionFiles:
     db: PassageDB
     passages: int
     bm25: BM25Index | None
+
+
+def load_first(
+    versions: list[str], load: Callable[[str], Loaded], failures: list[tuple[str, Exception]]
+) -> Loaded | None:
+    """The first of ``versions`` (the current one, then older ones) that ``load`` accepts, with the refusals
+    before it in its ``skipped``; each refusal is logged and added to ``failures``. None when every one is
+    refused (then :func:`no_version_served` says why)."""
+    for version in versions:
+        try:
+            store = load(version)
+        except (IndexCorruptError, IndexNotFoundError, IndexModelMismatchError) as exc:
+            log.warning("index version %s refused: %s", version, exc)
+            failures.append((version, exc))
+            continue
+        if failures:
+            log.warning("serving index version %s instead of %s", version, failures[0][0])
+        store.version = version
+        store.skipped = [(v, str(e)) for v, e in failures]
+        return store
+    return None
 
 
 def no_version_served(root: Path, failures: list[tuple[str, Exception]]) -> Exception:
@@ -51,17 +75,24 @@ def read_manifest(folder: Path, expected_model: str | None, expected_weights: st
     """The version's manifest, refused when it names another embedding model or other weights."""
     if not folder.is_dir() or not (folder / MANIFEST).exists():
         raise IndexNotFoundError(f"no index at {folder} (build one with: factcheck index build --index-dir {folder})")
-    manifest = Manifest.read(folder)
+    return check_models(Manifest.read(folder), f"the index at {folder}", expected_model, expected_weights)
+
+
+def check_models(
+    manifest: Manifest, where: str, expected_model: str | None, expected_weights: str | None = None
+) -> Manifest:
+    """``manifest``, refused when it names another embedding model or other weights; ``where`` names the
+    version in the message ("the index at data/index/versions/v000002")."""
     if expected_model is not None and manifest.embedding_model != expected_model:
         raise IndexModelMismatchError(
-            f"the index at {folder} was built with embedding model {manifest.embedding_model!r}, "
+            f"{where} was built with embedding model {manifest.embedding_model!r}, "
             f"but the configured model is {expected_model!r}; rebuild the index or set "
             f"FACTCHECK_EMBEDDING_MODEL={manifest.embedding_model}"
         )
     recorded = manifest.models
     if recorded and recorded.embedding_differs(ModelIdentity(embedding_weights=expected_weights)):
         raise IndexModelMismatchError(
-            f"the index at {folder} was built with other weights of {manifest.embedding_model!r} "
+            f"{where} was built with other weights of {manifest.embedding_model!r} "
             f"(sha256 {recorded.embedding_weights[:12]}, from {recorded.embedding_source}) than the installed "
             f"ones (sha256 {(expected_weights or '')[:12]}); its vectors no longer match the claims': "
             "rebuild the index (factcheck index build --corpus PATH)"
@@ -104,7 +135,11 @@ def open_version(folder: Path, manifest: Manifest, nprobe: int) -> VersionFiles:
             raise IndexCorruptError(
                 f"{folder} is inconsistent: {index.ntotal} vectors of dimension {index.d} "
                 f"for {passages} passages of dimension {manifest.dimension}"
-                + (f", {manifest.passages_without_vectors} of them without" if manifest.passages_without_vectors else "")
+                + (
+                    f", {manifest.passages_without_vectors} of them without"
+                    if manifest.passages_without_vectors
+                    else ""
+                )
             )
         if manifest.passage_count != passages or manifest.document_count != documents:
             raise IndexCorruptError(

@@ -11,8 +11,8 @@ from pathlib import Path
 from haystack import Document
 
 from index.search_store import SearchStore
+from service.document_store import load_store
 from service.errors import FactCheckError, InvalidInputError, ModelError
-from service.model_identity import load_checked
 from service.schemas import (
     BatchVerifyResponse,
     CitedSentence,
@@ -33,7 +33,7 @@ from service.verify.types import ScoredCandidate, stance_label
 from service.verify.verdict import ClaimVerdict
 
 # (settings, index folder) -> the store to serve (index.search_store.SearchStore); by default
-# service.model_identity.load_checked, the one place a store is opened from settings
+# service.document_store.load_store, the one place a store is opened from settings
 StoreLoader = Callable[[Settings, Path], SearchStore]
 
 
@@ -215,14 +215,14 @@ class ClaimChecker:
         ``stage`` hears what is being loaded ("loading the index", "loading the models"): the
         service's readiness probe says it while the port is already open.
 
-        ``store_loader`` replaces the local load (:func:`service.model_identity.load_checked`): the
+        ``store_loader`` replaces the local load (:func:`service.document_store.load_store`): the
         Ray Serve ingress (:mod:`service.ray_serve`) serves a store whose shards are deployments;
         ``embedder_factory`` replaces the pipelines' local embedders (there: an embedding deployment).
         """
         index_dir = Path(index_dir or settings.index_dir)
         say = stage or (lambda _: None)
         say("loading the index")
-        store = (store_loader or load_checked)(settings, index_dir)
+        store = (store_loader or load_store)(settings, index_dir)
         say("loading the models")
         return cls(settings, store, index_dir, embedder_factory)
 

@@ -10,8 +10,10 @@ from index.errors import (
     DocumentNotFoundError,
     IndexBusyError,
     IndexCorruptError,
+    IndexDatabaseError,
     IndexModelMismatchError,
     IndexNotFoundError,
+    IndexOutOfStepError,
 )
 
 
@@ -92,6 +94,8 @@ _INDEX_ERRORS: dict[type[Exception], tuple[str, int, int]] = {
     IndexCorruptError: ("index_corrupt", 503, 3),
     IndexModelMismatchError: ("index_model_mismatch", 503, 3),
     IndexBusyError: ("build_running", 409, 6),
+    IndexDatabaseError: ("index_unavailable", 503, 3),
+    IndexOutOfStepError: ("index_out_of_step", 409, 6),
     DocumentNotFoundError: ("not_found", 404, 1),
 }
 
@@ -125,12 +129,16 @@ EXIT_CODES: dict[str, int] = {
 
 
 def describe(exc: BaseException) -> ErrorInfo:
-    """How to report ``exc``: one mapping shared by the API and the CLI."""
-    if isinstance(exc, FactCheckError):
-        return ErrorInfo(exc.code, exc.status, exc.exit_code, exc.message, exc.details)
-    for cls, (code, status, exit_code) in _INDEX_ERRORS.items():
-        if isinstance(exc, cls):
-            return ErrorInfo(code, status, exit_code, str(exc))
+    """How to report ``exc``: one mapping shared by the API and the CLI. An error a pipeline step raised comes
+    wrapped (Haystack's ``PipelineRuntimeError``): the step's own error, when it is one of ours, is reported."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, FactCheckError):
+            return ErrorInfo(seen.code, seen.status, seen.exit_code, seen.message, seen.details)
+        for cls, (code, status, exit_code) in _INDEX_ERRORS.items():
+            if isinstance(seen, cls):
+                return ErrorInfo(code, status, exit_code, str(seen))
+        seen = seen.__cause__
     return ErrorInfo("internal_error", 500, 1, "internal error; the server log has the details")
 
 

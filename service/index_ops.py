@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from corpus.documents import SourceDocument
 from corpus.factcheck import FactCheck
@@ -18,11 +18,13 @@ from index.build import BuildReport, build_index, delete_documents, rebuild_inde
 from index.factcheck_report import FactCheckReport
 from index.lock import BuildLock
 from index.progress import Progress
+from service.document_store import publish_current, uses_database, workspace_in_step
 from service.errors import CorpusError, InvalidInputError
 from service.index_config import build_config
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
+Report = TypeVar("Report", BuildReport, FactCheckReport)
 
 
 @contextmanager
@@ -33,6 +35,23 @@ def _corpus_errors() -> Iterator[None]:
         raise CorpusError(str(exc)) from exc
 
 
+def _published(settings: Settings, report: Report, progress: Progress | None) -> Report:
+    """With the index in PostgreSQL, the new version the index folder holds is published there and the report
+    names the database's version (the folder is the build's workspace)."""
+    if uses_database(settings) and not report.up_to_date:
+        published = publish_current(settings, progress)
+        if published is not None:  # the versions the service sees: the database's
+            report.version, report.previous, report.pruned = published.version, published.previous, published.pruned
+    return report
+
+
+def _in_step(settings: Settings) -> None:
+    """An operation that starts from the current version: with PostgreSQL, the index folder must hold the
+    version the database serves (another machine may have published a newer one)."""
+    if uses_database(settings):
+        workspace_in_step(settings)
+
+
 def run_build(
     settings: Settings, corpus: Path | None, progress: Progress | None = None, lock: BuildLock | None = None
 ) -> BuildReport:
@@ -40,8 +59,13 @@ def run_build(
     corpus = corpus or settings.corpus_path
     with _corpus_errors():
         if corpus is None:
-            return rebuild_index(settings.index_dir, build_config(settings), progress, lock)
-        return build_index(corpus, settings.index_dir, build_config(settings), progress, lock)
+            _in_step(settings)
+            return _published(
+                settings, rebuild_index(settings.index_dir, build_config(settings), progress, lock), progress
+            )
+        return _published(
+            settings, build_index(corpus, settings.index_dir, build_config(settings), progress, lock), progress
+        )
 
 
 def run_sharded_build(
@@ -59,6 +83,10 @@ def run_sharded_build(
     corpus = corpus or settings.corpus_path
     if corpus is None:
         raise InvalidInputError("a build on Ray needs a corpus: give --corpus PATH or set FACTCHECK_CORPUS_PATH")
+    if uses_database(settings):
+        raise InvalidInputError(
+            "a build on Ray writes a sharded version, which PostgreSQL does not hold yet: build on one machine"
+        )
     with _corpus_errors():
         return build_sharded(corpus, settings.index_dir, build_config(settings), options, progress, lock, emit)
 
@@ -70,22 +98,29 @@ def run_update(
     corpus = corpus or settings.corpus_path
     if corpus is None:
         raise InvalidInputError("an update needs a corpus: give --corpus PATH or set FACTCHECK_CORPUS_PATH")
+    _in_step(settings)
     with _corpus_errors():
-        return update_index(corpus, settings.index_dir, build_config(settings), progress, lock)
+        return _published(
+            settings, update_index(corpus, settings.index_dir, build_config(settings), progress, lock), progress
+        )
 
 
 def run_upsert(
     settings: Settings, documents: list[SourceDocument], progress: Progress | None = None, lock: BuildLock | None = None
 ) -> BuildReport:
+    _in_step(settings)
     with _corpus_errors():
-        return upsert_documents(settings.index_dir, documents, build_config(settings), progress, lock)
+        report = upsert_documents(settings.index_dir, documents, build_config(settings), progress, lock)
+    return _published(settings, report, progress)
 
 
 def run_delete(
     settings: Settings, ids: list[str], progress: Progress | None = None, lock: BuildLock | None = None
 ) -> BuildReport:
+    _in_step(settings)
     with _corpus_errors():
-        return delete_documents(settings.index_dir, ids, build_config(settings), progress, lock)
+        report = delete_documents(settings.index_dir, ids, build_config(settings), progress, lock)
+    return _published(settings, report, progress)
 
 
 def run_import_fact_checks(
@@ -94,7 +129,9 @@ def run_import_fact_checks(
     """Add published fact-checks to the index (a new version; those with the same id are replaced)."""
     from index.factcheck_build import import_fact_checks
 
-    return import_fact_checks(settings.index_dir, records, build_config(settings), lock, progress)
+    _in_step(settings)
+    report = import_fact_checks(settings.index_dir, records, build_config(settings), lock, progress)
+    return _published(settings, report, progress)
 
 
 def run_delete_fact_checks(
@@ -102,7 +139,9 @@ def run_delete_fact_checks(
 ) -> FactCheckReport:
     from index.factcheck_build import delete_fact_checks
 
-    return delete_fact_checks(settings.index_dir, ids, build_config(settings), lock, progress)
+    _in_step(settings)
+    report = delete_fact_checks(settings.index_dir, ids, build_config(settings), lock, progress)
+    return _published(settings, report, progress)
 
 
 def report_dict(report: BuildReport | FactCheckReport) -> dict[str, Any]:

@@ -363,6 +363,13 @@ def build_app(settings: Any, shard_replicas: int = 1, replica_cpus: float | None
     one deployment per shard, each replica asking ``replica_cpus`` CPUs (None: see :func:`fitting_cpus`)."""
     from ray import serve
 
+    if settings.document_store != "faiss":
+        from service.errors import SettingsError
+
+        raise SettingsError(
+            "Ray Serve serves an index folder's versions (FACTCHECK_DOCUMENT_STORE=faiss); with PostgreSQL, "
+            "run several factcheck serve replicas against the database instead"
+        )
     version, _, manifest, paths = served_version(settings.index_dir)
     if replica_cpus is None:
         import ray

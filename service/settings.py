@@ -178,6 +178,27 @@ class Settings(BaseSettings):
     faiss_nprobe: int = Field(
         32, ge=1, le=65536, description="Lists an IVF index scans per claim (more: higher recall, slower)."
     )
+    document_store: Literal["faiss", "pgvector"] = Field(
+        "faiss",
+        description="Where the served index lives: faiss (version folders under the index folder) or pgvector "
+        "(PostgreSQL with pgvector: FACTCHECK_PG_DSN or FACTCHECK_PG_EMBEDDED; builds still run in the index "
+        "folder, then publish there, and every replica reads it).",
+    )
+    pg_dsn: SecretStr | None = Field(
+        None,
+        description="The PostgreSQL database of FACTCHECK_DOCUMENT_STORE=pgvector, as a libpq URI or DSN "
+        "(postgresql://user:password@host:5432/db). A secret: never printed or logged.",
+    )
+    pg_embedded: bool = Field(
+        False,
+        description="With FACTCHECK_DOCUMENT_STORE=pgvector and no DSN: a private PostgreSQL with pgvector, "
+        "started under the index folder (the postgres extra, pgserver).",
+    )
+    pg_search: Literal["exact", "hnsw"] = Field(
+        "exact",
+        description="Dense search of new PostgreSQL versions: exact (the answers of FAISS's Flat index) or hnsw "
+        "(an approximate HNSW index built at publish; faster on large corpora, recall measured in bench/store.py).",
+    )
     load_in_background: bool = Field(
         True,
         description="The service opens its port at once and loads the index and the models behind it: /livez "
@@ -244,6 +265,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"FACTCHECK_STANCE_QUANTIZE=true means int8, which contradicts "
                 f"FACTCHECK_STANCE_PRECISION={self.stance_precision}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _database_named(self) -> Settings:
+        if self.document_store == "pgvector" and (self.pg_dsn is None) == (not self.pg_embedded):
+            raise ValueError(
+                "FACTCHECK_DOCUMENT_STORE=pgvector needs a database: set FACTCHECK_PG_DSN, or "
+                "FACTCHECK_PG_EMBEDDED=true for a private one (not both)"
             )
         return self
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import factcheck_env  # noqa: F401  before a test module imports haystack: its telemetry stays off, as in the product
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "corpus" / "sample"
 # published fact-checks written for the tests, in every format an import reads

@@ -12,8 +12,8 @@ import threading
 
 from fastapi import FastAPI
 
-from index import layout
 from service.claim_checker import ClaimChecker, StoreLoader
+from service.document_store import current_version
 from service.errors import describe
 from service.settings import Settings
 from service.verify.pipeline import EmbedderFactory
@@ -50,14 +50,15 @@ class IndexSwapper:
     def refresh(self) -> bool:
         """Swap to the version CURRENT names if it is not the one tried last; True when it swapped."""
         with self._mutex:
-            if layout.read_current(self.settings.index_dir) == self._tried:
+            if current_version(self.settings) == self._tried:
                 return False
             self._load()
             return True
 
     def _load(self) -> ClaimChecker:
-        self._tried = layout.read_current(self.settings.index_dir)
         try:
+            # the pointer first (a database may be unreachable: then nothing counts as tried, the watch asks again)
+            self._tried = current_version(self.settings)
             lookup = ClaimChecker.open(
                 self.settings,
                 store_loader=self.store_loader,
@@ -103,11 +104,16 @@ class IndexSwapper:
         self._thread.start()
 
     def _watch(self, interval: float) -> None:
+        said = None  # the last error logged: a database down for an hour is one line, not one per tick
         while not self._stop.wait(interval):
             try:
                 self.refresh()
+                said = None
             except Exception as exc:  # keep serving what we have; the next CURRENT change is tried again
-                log.error("could not swap to the new index version: %s", describe(exc).message)
+                message = describe(exc).message
+                if message != said:
+                    log.error("could not swap to the new index version: %s", message)
+                said = message
 
     def stop(self) -> None:
         self._stop.set()

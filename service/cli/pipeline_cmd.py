@@ -32,11 +32,11 @@ def dump(index_dir: Path | None, output: Path | None) -> None:
     \b
     The index is opened to name its store and its query prefix; no model is loaded.
     """
-    from service.model_identity import load_checked
+    from service.document_store import load_store
     from service.verify.pipeline import dump_pipeline, verify_pipeline
 
     settings = make_settings(index_dir)
-    store = load_checked(settings, Path(settings.index_dir))
+    store = load_store(settings)
     text = dump_pipeline(verify_pipeline(settings, store))
     if output is None:
         click.echo(text, nl=False)

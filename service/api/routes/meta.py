@@ -13,6 +13,8 @@ router = APIRouter(tags=["service"])
 
 def _fallback(lookup) -> str | None:
     """The version served when it is not the one CURRENT names (that one failed its checks)."""
+    if getattr(lookup.store, "dsn", None) is not None:  # PostgreSQL: the versions its load refused
+        return lookup.version if lookup.store.skipped else None
     current = read_current(lookup.index_dir)
     return lookup.version if current is not None and lookup.version != current else None
 

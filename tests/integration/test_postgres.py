@@ -1,0 +1,314 @@
+"""The index in PostgreSQL with pgvector (FACTCHECK_DOCUMENT_STORE=pgvector), against a real server the test
+starts (pgserver: PostgreSQL with pgvector, private, no network): the same answers as FAISS, versions that a
+killed build never damages, replicas that see a rebuild, clear errors, and Haystack's store contract."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from haystack import Document
+from haystack.document_stores.errors import DuplicateDocumentError
+from haystack.testing.document_store import DocumentStoreBaseTests
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.integration
+
+GOLD = REPO / "tests" / "data" / "gold_claims.jsonl"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> str:
+    """The private server's DSN (its maintenance database); it stops when the test process exits."""
+    from index.postgres.database import embedded_dsn
+
+    return embedded_dsn(tmp_path_factory.mktemp("pg"))
+
+
+def database(server: str, name: str) -> str:
+    """A new, empty database on the test server: each test its own, so none sees another's versions."""
+    from index.postgres.database import connect
+
+    conn = connect(server)
+    try:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+    return server.replace("/postgres?", f"/{name}?")
+
+
+def pg_settings(settings_factory, index_dir: Path, dsn: str, **kw):
+    return settings_factory(index_dir, document_store="pgvector", pg_dsn=dsn, **kw)
+
+
+def publish(dsn: str, root: Path) -> str:
+    from index import layout
+    from index.postgres.publish import publish_version
+
+    return publish_version(dsn, layout.current_dir(root)).version
+
+
+def answers(result: dict) -> dict:
+    """An answer without its timings and the version's name (the database numbers its own versions)."""
+    out = json.loads(json.dumps(result))
+    for key in ("took_ms", "timings_ms", "index_version"):
+        out.pop(key, None)
+    return out
+
+
+def differences(mine: object, theirs: object, path: str = "") -> list[str]:
+    """Where two answers differ: every text, label, id, rank and count exactly; a number by more than 1.5e-4.
+    pgvector sums a cosine in another order than FAISS (1e-6 apart), which can move a score's 6th decimal
+    and a relevance's 4th (rounded from the cosine) across a rounding boundary, never a verdict."""
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        keys = sorted(set(mine) | set(theirs))
+        return [d for k in keys for d in differences(mine.get(k), theirs.get(k), f"{path}.{k}")]
+    if isinstance(mine, list) and isinstance(theirs, list) and len(mine) == len(theirs):
+        return [d for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) for d in differences(a, b, f"{path}[{i}]")]
+    if isinstance(mine, float) and isinstance(theirs, float):
+        return [] if abs(mine - theirs) <= 1.5e-4 else [f"{path}: {mine} != {theirs}"]
+    return [] if mine == theirs else [f"{path}: {mine!r} != {theirs!r}"]
+
+
+def test_same_answers_as_faiss(server, settings_factory, factcheck_index, tmp_path):
+    from service.claim_checker import ClaimChecker
+
+    dsn = database(server, "identity")
+    assert publish(dsn, factcheck_index) == "v000001"
+    faiss = ClaimChecker.open(settings_factory(factcheck_index))
+    pg = ClaimChecker.open(pg_settings(settings_factory, tmp_path / "workspace", dsn))
+    assert type(pg.store).__name__ == "PostgresSearchStore"
+    # the database numbers its own versions (several machines may publish into it)
+    assert pg.info().model_dump(exclude={"index_dir", "version"}) == faiss.info().model_dump(
+        exclude={"index_dir", "version"}
+    )
+
+    claims = [json.loads(line)["claim"] for line in GOLD.read_text().splitlines()]
+    want = [r for i in range(0, len(claims), 34) for r in faiss.verify_batch(claims[i : i + 34], 5).results]
+    got = [r for i in range(0, len(claims), 34) for r in pg.verify_batch(claims[i : i + 34], 5).results]
+    assert len(got) == len(claims) == 68
+    found = [
+        d for w, g in zip(want, got, strict=True) for d in differences(answers(g.model_dump()), answers(w.model_dump()))
+    ]
+    assert not found, found[:5]
+    assert sum(bool(r.prior_fact_checks) for r in got) > 0  # the fact-checks came along
+    for claim in claims[:10]:
+        assert not differences(answers(pg.lookup(claim, 4).model_dump()), answers(faiss.lookup(claim, 4).model_dump()))
+
+    # the store, read directly: vectors, sentences, sources and BM25 as the folder holds them
+    ids = [p.id for p in faiss.store.embedding_retrieval_batch(np.eye(384, dtype=np.float32)[:1], 20)[0]]
+    np.testing.assert_array_equal(pg.store.passage_vectors(ids), faiss.store.passage_vectors(ids))
+    mine, theirs = pg.store.sentence_vectors(ids), faiss.store.sentence_vectors(ids)
+    assert mine.keys() == theirs.keys() and all(np.array_equal(mine[k], theirs[k]) for k in mine)
+    doc = faiss.store.passage(ids[0])
+    assert pg.store.passage(ids[0]).meta == doc.meta and pg.store.passage("no such passage") is None
+    source = doc.meta["doc_id"]
+    assert pg.store.sources[source] == faiss.store.sources[source] and len(pg.store.sources) == len(faiss.store.sources)
+    queries = ["NATO Belarus headquarters", "Wiedervereinigung 1990", ""]
+    bm25 = [pg.store.bm25_retrieval_batch(queries, 5), faiss.store.bm25_retrieval_batch(queries, 5)]
+    assert [[(d.id, d.score) for d in hits] for hits in bm25[0]] == [
+        [(d.id, d.score) for d in hits] for hits in bm25[1]
+    ]
+
+
+KILLED_PUBLISH = """
+import os, signal, sys
+from index import layout
+from index.postgres import publish
+real = publish._write_passages
+def dies(*args, **kwargs):
+    real(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)  # kill -9, halfway through the passages
+publish._write_passages = dies
+publish.publish_version(sys.argv[1], layout.current_dir(__import__("pathlib").Path(sys.argv[2])))
+"""
+
+
+def test_a_killed_publish_leaves_the_served_version_and_its_debris_goes(
+    server, settings_factory, sample_index, tmp_path
+):
+    from index.postgres import database as db
+    from service.document_store import load_store
+    from service.index_status import index_status
+
+    dsn = database(server, "lifecycle")
+    assert publish(dsn, sample_index) == "v000001"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_PUBLISH, dsn, str(sample_index)], cwd=REPO, capture_output=True, timeout=300
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    conn = db.connect(dsn)
+    try:
+        assert db.read_current(conn) == "v000001" and db.versions(conn) == ["v000001"]
+        assert db.version_schemas(conn) == ["factcheck_v000001", "factcheck_v000002"]  # the dead build's
+    finally:
+        conn.close()
+    settings = pg_settings(settings_factory, tmp_path / "workspace", dsn, keep_versions=2)
+    assert index_status(settings)["debris"] == ["factcheck_v000002"]
+    store = load_store(settings)  # a start: the debris goes, the served version is whole
+    assert store.version == "v000001" and store.count_documents() > 0
+    status = index_status(settings)
+    assert status["debris"] == [] and status["serving"] == status["current"] == "v000001"
+    # the next versions never reuse the dead build's id; keep_versions=2 leaves the two newest
+    assert publish(dsn, sample_index) == "v000003"
+    from index import layout
+    from index.postgres.publish import publish_version
+
+    published = publish_version(dsn, layout.current_dir(sample_index), keep=2)
+    assert (published.version, published.previous, published.pruned) == ("v000004", "v000003", ["v000001"])
+    conn = db.connect(dsn)
+    try:
+        assert db.versions(conn) == ["v000003", "v000004"] and db.read_current(conn) == "v000004"
+        assert db.version_schemas(conn) == ["factcheck_v000003", "factcheck_v000004"]
+    finally:
+        conn.close()
+
+
+def wait_for_version(client: TestClient, version: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while client.get("/v1/index").json()["version"] != version:
+        assert time.monotonic() < deadline, f"the replica never swapped to {version}"
+        time.sleep(0.2)
+
+
+def test_two_replicas_see_a_rebuild_through_either(server, settings_factory, tiny_corpora, tmp_path):
+    from service.api.app import create_app
+    from service.errors import describe
+    from service.index_ops import run_build, run_update
+
+    dsn = database(server, "replicas")
+    one = pg_settings(settings_factory, tmp_path / "one", dsn, index_watch_seconds=0.2)
+    two = pg_settings(settings_factory, tmp_path / "two", dsn, index_watch_seconds=0.2)
+    assert run_build(one, tiny_corpora[0]).version == "v000001"
+    with TestClient(create_app(one)) as first, TestClient(create_app(two)) as second:
+        for client in (first, second):
+            assert client.get("/v1/index").json()["version"] == "v000001"
+        claim = {"claim": "Oslo is the capital of Norway", "top_k": 2}
+        before = second.post("/v1/claims/search", json=claim).json()
+        assert "oslo#0" not in [e["passage_id"] for e in before["evidence"]]
+        # an update through the first machine's folder: the second replica serves it without a restart
+        assert run_update(one, tiny_corpora[1]).version == "v000002"
+        for client in (second, first):  # each replica's watch swaps on its own
+            wait_for_version(client, "v000002")
+        after = second.post("/v1/claims/search", json=claim).json()
+        assert after["evidence"][0]["passage_id"] == "oslo#0"
+    # the second machine's folder never built v000002: an update from it would start from the wrong version
+    with pytest.raises(Exception) as refused:
+        run_update(two, tiny_corpora[0])
+    info = describe(refused.value)
+    assert (info.code, info.status) == ("index_out_of_step", 409) and "v000002" in info.message
+    assert run_build(two, tiny_corpora[0]).version == "v000003"  # a full build there catches up
+
+
+def test_an_unreachable_database_is_named_and_never_a_trace(settings_factory, tmp_path):
+    from service.api.app import create_app
+
+    settings = pg_settings(settings_factory, tmp_path / "idx", "postgresql://reader:secret-password@127.0.0.1:1/none")
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and "cannot be reached" in ready.json()["reason"]
+        answer = client.post("/v1/claims/verify", json={"claim": "Oslo is the capital of Norway"})
+        assert answer.status_code == 503 and answer.json()["code"] == "index_unavailable"
+        assert "secret-password" not in ready.text + answer.text
+
+
+def test_a_database_without_pgvector_says_so(server, sample_index, tmp_path):
+    from index.errors import IndexDatabaseError
+    from index.postgres.database import connect
+
+    dsn = database(server, "no_vector")
+    conn = connect(dsn)
+    try:  # a user who may not create extensions, in a database that has none (pgvector is not trusted)
+        conn.execute("DROP ROLE IF EXISTS plain_user")
+        conn.execute("CREATE ROLE plain_user LOGIN")
+        conn.execute("GRANT CREATE ON DATABASE no_vector TO plain_user")
+    finally:
+        conn.close()
+    as_user = dsn.replace("postgres:@", "plain_user:@")
+    with pytest.raises(IndexDatabaseError, match="no pgvector extension, or this user may not create it"):
+        publish(as_user, sample_index)
+
+
+def test_a_database_lost_while_serving_answers_503_then_recovers(settings_factory, sample_index, tmp_path):
+    import pgserver
+    from pgserver._commands import pg_ctl
+
+    from service.api.app import create_app
+
+    folder = tmp_path / "own"
+    own = pgserver.get_server(folder, cleanup_mode="stop")
+    dsn = own.get_uri()
+    publish(dsn, sample_index)
+    claim = {"claim": "Belarusian access to NATO HQ restricted", "top_k": 2}
+    with TestClient(create_app(pg_settings(settings_factory, tmp_path / "idx", dsn, index_watch_seconds=0))) as client:
+        assert client.post("/v1/claims/verify", json=claim).status_code == 200
+        # every connection cut (a restart of the database, a failover): the next request opens new ones
+        own.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()")
+        assert client.post("/v1/claims/verify", json=claim).status_code == 200
+        pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=own.pgdata, user=own.system_user)  # the database is gone
+        lost = client.post("/v1/claims/verify", json=claim)
+        assert lost.status_code == 503 and lost.json()["code"] == "index_unavailable", lost.text
+        assert "Traceback" not in lost.text
+        with own._lock:
+            own.ensure_postgres_running()  # and back
+        assert client.post("/v1/claims/verify", json=claim).status_code == 200
+
+
+_SCHEMAS = iter(range(10_000))
+
+
+class TestPgvectorStoreContract(DocumentStoreBaseTests):
+    """Haystack's document-store suite against the passage table as this service makes it (each test its own
+    schema; 768-dim, as the suite's documents)."""
+
+    @pytest.fixture
+    def document_store(self, server):
+        from index.postgres.database import connect, ensure_catalogue
+        from index.postgres.tables import passage_table
+
+        schema = f"contract_{next(_SCHEMAS)}"
+        conn = connect(server)
+        ensure_catalogue(conn)
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        conn.close()
+        store = passage_table(server, schema, 768)
+        yield store
+        store.delete_table()
+        store.close()
+
+    @staticmethod
+    def assert_documents_are_equal(received: list[Document], expected: list[Document]) -> None:
+        """pgvector keeps vectors in float32 and returns rows in no set order."""
+        assert sorted((as_stored(d) for d in received), key=lambda d: d["id"]) == sorted(
+            (as_stored(d) for d in expected), key=lambda d: d["id"]
+        )
+
+    def test_write_documents(self, document_store):
+        """The policy a publish writes with (NONE) refuses a duplicate, as FAIL does."""
+        docs = [Document(id="1", content="one"), Document(id="2", content="two")]
+        assert document_store.write_documents(docs) == 2
+        with pytest.raises(DuplicateDocumentError):
+            document_store.write_documents([Document(id="1", content="again")])
+        self.assert_documents_are_equal(document_store.filter_documents(), docs)
+
+    def test_not_operator(self, document_store):
+        """The integration's filters know AND and OR only (no step of ours filters a PostgreSQL version)."""
+        from haystack.errors import FilterError
+
+        with pytest.raises(FilterError, match="Unknown logical operator 'NOT'"):
+            document_store.filter_documents({"operator": "NOT", "conditions": []})
+
+
+def as_stored(doc: Document) -> dict:
+    data = doc.to_dict()
+    data.pop("score", None)
+    if data.get("embedding") is not None:
+        data["embedding"] = np.asarray(data["embedding"], dtype=np.float32).tolist()
+    return data
