@@ -41,7 +41,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(index_dir: Path, workers: int, window_ms: float, stance_cache: int = 0) -> tuple[subprocess.Popen, str]:
+def start(
+    index_dir: Path, workers: int, window_ms: float, stance_cache: int = 0, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """``factcheck serve`` on a free port, ready and warm; ``extra_env``: more settings (another store, threads)."""
     port = free_port()
     env = {
         **os.environ,
@@ -50,6 +53,7 @@ def start(index_dir: Path, workers: int, window_ms: float, stance_cache: int = 0
         "FACTCHECK_INDEX_WATCH_SECONDS": "1",
         "FACTCHECK_BATCH_WINDOW_MS": str(window_ms),
         "HF_HUB_OFFLINE": "1",
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [FACTCHECK, "serve", "--index-dir", str(index_dir), "--port", str(port),
@@ -72,11 +76,16 @@ def start(index_dir: Path, workers: int, window_ms: float, stance_cache: int = 0
     raise SystemExit("the service did not start")
 
 
-def level(url: str, concurrency: int, n: int) -> list[object]:
+def level(url: str | list[str], concurrency: int, n: int) -> list[object]:
+    """claims/s and p50/p95/p99 ms of ``n`` checks at ``concurrency``, round robin over ``url`` when it is several."""
+    urls = [url] if isinstance(url, str) else url
+
     def one(i: int) -> tuple[float, bool]:
         started = time.perf_counter()
         try:
-            r = httpx.post(url + "/v1/claims/verify", json={"claim": CLAIMS[i % len(CLAIMS)]}, timeout=300)
+            r = httpx.post(
+                urls[i % len(urls)] + "/v1/claims/verify", json={"claim": CLAIMS[i % len(CLAIMS)]}, timeout=300
+            )
             ok = r.status_code == 200
         except httpx.HTTPError:
             ok = False
