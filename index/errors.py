@@ -41,6 +41,3 @@ class FactCheckNotFoundError(DocumentNotFoundError):
 class IndexDatabaseError(IndexError_):
     """The database of an index kept in PostgreSQL cannot be reached, or cannot hold one (no pgvector)."""
 
-
-class IndexOutOfStepError(IndexError_):
-    """The index folder (a build's workspace) does not hold the version the database serves."""

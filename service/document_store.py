@@ -15,6 +15,7 @@ from service.model_identity import current_identity, load_checked, warn_on_diffe
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    from index.lock import BuildLock
     from index.postgres.publish import Published
     from index.progress import Progress
     from index.search_store import SearchStore
@@ -89,25 +90,28 @@ def publish_current(settings: Settings, progress: Progress | None = None) -> Pub
     return published
 
 
-def workspace_in_step(settings: Settings) -> None:
-    """Refuse an operation that starts from the current version (an update, a delete, a fact-check import)
-    when the database serves a version this machine's index folder did not publish: the folder would be the
-    wrong start. A full build (``factcheck index build --corpus PATH``) needs no start and catches up.
+def workspace_in_step(settings: Settings, lock: BuildLock | None = None) -> None:
+    """Before an operation that starts from the current version (an update, a delete, a fact-check import):
+    when the database serves a version this machine's index folder did not publish (another replica did),
+    that version is fetched into the folder first (its vectors with it: nothing is embedded), so the operation
+    starts from what is served.
 
-    :raises IndexOutOfStepError: the folder is behind the database.
+    :raises IndexDatabaseError: the database cannot be read.
     """
-    from index.postgres.database import IndexOutOfStepError
+    from index.postgres.fetch import fetch_current
 
     served = current_version(settings)
     if served is None:
         return
+    root = Path(settings.index_dir)
     try:
-        marker = json.loads((Path(settings.index_dir) / PUBLISHED).read_text())
+        marker = json.loads((root / PUBLISHED).read_text())
     except (OSError, ValueError):
         marker = {}
-    if marker.get("database_version") != served or marker.get("version") != layout.read_current(settings.index_dir):
-        raise IndexOutOfStepError(
-            f"the database serves index version {served}, which this machine's index folder did not publish "
-            "(another machine built it): a full build here (factcheck index build --corpus PATH) starts from "
-            "the corpus and catches up"
-        )
+    if marker.get("database_version") == served and marker.get("version") == layout.read_current(root):
+        return
+    fetched = fetch_current(database_dsn(settings), root, settings.keep_versions, lock)
+    if fetched is not None:
+        database_version, local = fetched
+        (root / PUBLISHED).write_text(json.dumps({"version": local, "database_version": database_version}) + "\n")
+        log.warning("the index folder was behind the database: its version %s fetched as %s", database_version, local)

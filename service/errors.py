@@ -13,7 +13,6 @@ from index.errors import (
     IndexDatabaseError,
     IndexModelMismatchError,
     IndexNotFoundError,
-    IndexOutOfStepError,
 )
 
 
@@ -95,7 +94,6 @@ _INDEX_ERRORS: dict[type[Exception], tuple[str, int, int]] = {
     IndexModelMismatchError: ("index_model_mismatch", 503, 3),
     IndexBusyError: ("build_running", 409, 6),
     IndexDatabaseError: ("index_unavailable", 503, 3),
-    IndexOutOfStepError: ("index_out_of_step", 409, 6),
     DocumentNotFoundError: ("not_found", 404, 1),
 }
 

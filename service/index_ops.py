@@ -45,11 +45,11 @@ def _published(settings: Settings, report: Report, progress: Progress | None) ->
     return report
 
 
-def _in_step(settings: Settings) -> None:
+def _in_step(settings: Settings, lock: BuildLock | None) -> None:
     """An operation that starts from the current version: with PostgreSQL, the index folder must hold the
-    version the database serves (another machine may have published a newer one)."""
+    version the database serves (another machine may have published a newer one: it is fetched)."""
     if uses_database(settings):
-        workspace_in_step(settings)
+        workspace_in_step(settings, lock)
 
 
 def run_build(
@@ -59,7 +59,7 @@ def run_build(
     corpus = corpus or settings.corpus_path
     with _corpus_errors():
         if corpus is None:
-            _in_step(settings)
+            _in_step(settings, lock)
             return _published(
                 settings, rebuild_index(settings.index_dir, build_config(settings), progress, lock), progress
             )
@@ -98,7 +98,7 @@ def run_update(
     corpus = corpus or settings.corpus_path
     if corpus is None:
         raise InvalidInputError("an update needs a corpus: give --corpus PATH or set FACTCHECK_CORPUS_PATH")
-    _in_step(settings)
+    _in_step(settings, lock)
     with _corpus_errors():
         return _published(
             settings, update_index(corpus, settings.index_dir, build_config(settings), progress, lock), progress
@@ -108,7 +108,7 @@ def run_update(
 def run_upsert(
     settings: Settings, documents: list[SourceDocument], progress: Progress | None = None, lock: BuildLock | None = None
 ) -> BuildReport:
-    _in_step(settings)
+    _in_step(settings, lock)
     with _corpus_errors():
         report = upsert_documents(settings.index_dir, documents, build_config(settings), progress, lock)
     return _published(settings, report, progress)
@@ -117,7 +117,7 @@ def run_upsert(
 def run_delete(
     settings: Settings, ids: list[str], progress: Progress | None = None, lock: BuildLock | None = None
 ) -> BuildReport:
-    _in_step(settings)
+    _in_step(settings, lock)
     with _corpus_errors():
         report = delete_documents(settings.index_dir, ids, build_config(settings), progress, lock)
     return _published(settings, report, progress)
@@ -129,7 +129,7 @@ def run_import_fact_checks(
     """Add published fact-checks to the index (a new version; those with the same id are replaced)."""
     from index.factcheck_build import import_fact_checks
 
-    _in_step(settings)
+    _in_step(settings, lock)
     report = import_fact_checks(settings.index_dir, records, build_config(settings), lock, progress)
     return _published(settings, report, progress)
 
@@ -139,7 +139,7 @@ def run_delete_fact_checks(
 ) -> FactCheckReport:
     from index.factcheck_build import delete_fact_checks
 
-    _in_step(settings)
+    _in_step(settings, lock)
     report = delete_fact_checks(settings.index_dir, ids, build_config(settings), lock, progress)
     return _published(settings, report, progress)
 

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from index.errors import IndexBusyError, IndexDatabaseError, IndexOutOfStepError
+from index.errors import IndexBusyError, IndexDatabaseError
 
-__all__ = ["IndexDatabaseError", "IndexOutOfStepError"]
+__all__ = ["IndexDatabaseError"]
 
 log = logging.getLogger(__name__)
 
