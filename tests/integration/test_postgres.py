@@ -343,3 +343,45 @@ def test_a_fetched_version_is_the_published_one(server, factcheck_index, tmp_pat
     assert [[d.id for d in h] for h in mine.bm25_retrieval_batch(queries, 5)] == [
         [d.id for d in h] for h in theirs.bm25_retrieval_batch(queries, 5)
     ]
+
+
+def test_the_admin_api_and_the_cli_work_on_the_database(server, settings_factory, tiny_corpora, tmp_path, monkeypatch):
+    """Documents added and deleted through the admin API are published to the database and served; the CLI's
+    status lists the database's versions."""
+    from click.testing import CliRunner
+
+    from service.api.app import create_app
+    from service.cli.main import cli
+    from service.index_ops import run_build
+    from tests.integration.conftest import wait_for_job
+
+    token = "admin-0123456789abcdef-token"
+    auth = {"Authorization": f"Bearer {token}"}
+    dsn = database(server, "admin")
+    settings = pg_settings(settings_factory, tmp_path / "idx", dsn, admin_token=token, index_watch_seconds=0)
+    run_build(settings, tiny_corpora[0])
+    oslo = {
+        "id": "oslo",
+        "title": "Oslo",
+        "text": "Oslo is the capital of Norway. It lies at the head of the Oslofjord.",
+    }
+    with TestClient(create_app(settings)) as client:
+        job = wait_for_job(
+            client, client.post("/v1/documents", json={"documents": [oslo]}, headers=auth).json()["job_id"], auth
+        )
+        assert job["state"] == "succeeded", job
+        assert job["result"]["version"] == job["result"]["serving"] == "v000002" and job["result"]["embedded"] == 1
+        top = client.post("/v1/claims/search", json={"claim": "capital of Norway", "top_k": 1}).json()
+        assert top["evidence"][0]["document_id"] == "oslo"
+        job = wait_for_job(client, client.delete("/v1/documents/oslo", headers=auth).json()["job_id"], auth)
+        assert job["state"] == "succeeded" and job["result"]["serving"] == "v000003", job
+        assert client.delete("/v1/documents/oslo", headers=auth).json()["code"] == "not_found"
+    monkeypatch.setenv("FACTCHECK_DOCUMENT_STORE", "pgvector")
+    monkeypatch.setenv("FACTCHECK_PG_DSN", dsn)
+    monkeypatch.setenv("FACTCHECK_MODEL_CACHE_DIR", str(settings.model_cache_dir))
+    res = CliRunner().invoke(cli, ["index", "status", "--index-dir", str(tmp_path / "idx"), "--json"])
+    assert res.exit_code == 0, res.output
+    status = json.loads(res.stdout)
+    assert status["document_store"] == "pgvector" and status["serving"] == status["current"] == "v000003"
+    assert [v["version"] for v in status["versions"]] == ["v000003", "v000002", "v000001"]
+    assert dsn not in res.output
