@@ -66,12 +66,14 @@ RUN if ! dpkg -s libgomp1 >/dev/null 2>&1; then \
 COPY --from=builder /opt/venv /opt/venv
 
 # The index folder holds the job records (SQLite), so the service's user owns it. Convert the bundled
-# backbone, index the sample corpus, assemble the stance model and export it to ONNX (the runtime on
-# CPUs without bf16; torch with bf16 uses the assembled weights) now, not at the first start.
+# backbone, index the sample corpus, export the claims' embedder to ONNX (one check), assemble the stance
+# model and export it to ONNX (the runtime on CPUs without bf16; torch with bf16 uses the assembled
+# weights) now, not at the first start.
 USER factcheck
 WORKDIR /home/factcheck
 RUN factcheck index build --index-dir /data/index \
         --corpus "$(python3 -c 'import corpus, os; print(os.path.join(os.path.dirname(corpus.__file__), "sample"))')" \
+    && factcheck check "NATO HQ access restricted" -k 1 >/dev/null \
     && echo '{"premise": "NATO restricted Belarusian access to its headquarters.", "hypothesis": "NATO HQ access restricted"}' \
         | FACTCHECK_STANCE_BACKEND=onnx factcheck nli --pairs - \
     && rm -rf /home/factcheck/.cache
