@@ -3,6 +3,7 @@ starts (pgserver: PostgreSQL with pgvector, private, no network): the same answe
 killed build never damages, replicas that see a rebuild, clear errors, and Haystack's store contract."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from haystack import Document
 from haystack.document_stores.errors import DuplicateDocumentError
 from haystack.testing.document_store import DocumentStoreBaseTests
 
-from tests.conftest import REPO
+from tests.conftest import MODEL_CACHE, REPO
 
 pytestmark = pytest.mark.integration
 
@@ -171,33 +172,74 @@ def test_a_killed_publish_leaves_the_served_version_and_its_debris_goes(
         conn.close()
 
 
-def wait_for_version(client: TestClient, version: str, seconds: float = 30) -> None:
+def serve(folder: Path, dsn: str) -> tuple[subprocess.Popen, str]:
+    """``factcheck serve`` in a process of its own on the database (as a replica runs), ready: its base URL."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ, "FACTCHECK_DOCUMENT_STORE": "pgvector", "FACTCHECK_PG_DSN": dsn, "FACTCHECK_THREADS": "1",
+        "FACTCHECK_MODEL_CACHE_DIR": str(MODEL_CACHE), "FACTCHECK_INDEX_WATCH_SECONDS": "0.3",
+    }  # fmt: skip
+    factcheck = Path(sys.executable).parent / "factcheck"
+    proc = subprocess.Popen(
+        [str(factcheck), "serve", "--index-dir", str(folder), "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()[-3000:]
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise AssertionError("a replica did not get ready")
+
+
+def served_version(url: str, version: str, seconds: float = 30) -> None:
+    import httpx
+
     deadline = time.monotonic() + seconds
-    while client.get("/v1/index").json()["version"] != version:
-        assert time.monotonic() < deadline, f"the replica never swapped to {version}"
+    while httpx.get(url + "/v1/index", timeout=10).json()["version"] != version:
+        assert time.monotonic() < deadline, f"the replica at {url} never swapped to {version}"
         time.sleep(0.2)
 
 
 def test_two_replicas_see_a_rebuild_through_either(server, settings_factory, tiny_corpora, tmp_path):
-    from service.api.app import create_app
+    import httpx
+
     from service.index_ops import run_build, run_update
 
     dsn = database(server, "replicas")
-    one = pg_settings(settings_factory, tmp_path / "one", dsn, index_watch_seconds=0.2)
-    two = pg_settings(settings_factory, tmp_path / "two", dsn, index_watch_seconds=0.2)
+    one = pg_settings(settings_factory, tmp_path / "one", dsn)
+    two = pg_settings(settings_factory, tmp_path / "two", dsn)
     assert run_build(one, tiny_corpora[0]).version == "v000001"
-    with TestClient(create_app(one)) as first, TestClient(create_app(two)) as second:
-        for client in (first, second):
-            assert client.get("/v1/index").json()["version"] == "v000001"
+    replicas = [serve(tmp_path / "one", dsn), serve(tmp_path / "two", dsn)]  # two factcheck serve processes
+    try:
+        urls = [url for _, url in replicas]
+        for url in urls:
+            served_version(url, "v000001", 0)
         claim = {"claim": "Oslo is the capital of Norway", "top_k": 2}
-        before = second.post("/v1/claims/search", json=claim).json()
+        before = httpx.post(urls[1] + "/v1/claims/search", json=claim, timeout=60).json()
         assert "oslo#0" not in [e["passage_id"] for e in before["evidence"]]
         # an update through the first machine's folder: the second replica serves it without a restart
         assert run_update(one, tiny_corpora[1]).version == "v000002"
-        for client in (second, first):  # each replica's watch swaps on its own
-            wait_for_version(client, "v000002")
-        after = second.post("/v1/claims/search", json=claim).json()
+        for url in urls:  # each replica's watch swaps on its own
+            served_version(url, "v000002")
+        after = httpx.post(urls[1] + "/v1/claims/search", json=claim, timeout=60).json()
         assert after["evidence"][0]["passage_id"] == "oslo#0"
+    finally:
+        for proc, _ in replicas:
+            proc.terminate()
+            proc.wait(30)
     # the second machine's folder never held v000002: an update through it fetches v000002 first, vectors and
     # all, so only what the update changes is embedded (back to the first edition: paris again, rome as it
     # was, oslo gone; berlin and vienna as they are)
