@@ -16,6 +16,7 @@ from index.factchecks import FACT_CHECKS_DIR
 from index.lock import BuildLock, build_lock
 from index.manifest import Manifest
 from index.postgres import database as db
+from index.postgres.tables import sentences_rows, vector_of
 
 _BATCH = 5000
 
@@ -51,11 +52,14 @@ def fetch_current(dsn: str, root: Path, keep: int = 3, lock: BuildLock | None = 
             )
             docs = [Document(id=r[0], content=r[1], meta=r[2] or {}) for r in rows]
             with_vector = [j for j, r in enumerate(rows) if r[3] is not None]
-            vectors = np.asarray([rows[j][3].strip("[]").split(",") for j in with_vector], dtype=np.float32)
+            vectors = np.asarray([vector_of(rows[j][3]) for j in with_vector], dtype=np.float32)
             store.add_passages(
                 [docs[j] for j in with_vector],
                 vectors.reshape(len(with_vector), manifest.dimension),
-                [_rows(sentences.get(docs[j].id), manifest.dimension) for j in with_vector],
+                [
+                    None if docs[j].id not in sentences else sentences_rows(sentences[docs[j].id], manifest.dimension)
+                    for j in with_vector
+                ],
             )
             without = [docs[j] for j in range(len(docs)) if j not in set(with_vector)]
             if without:  # stored without a vector (written so), kept so
@@ -79,7 +83,3 @@ def fetch_current(dsn: str, root: Path, keep: int = 3, lock: BuildLock | None = 
             manifest.write(staging)
         layout.prune(root, keep)
     return version, local
-
-
-def _rows(data: bytes | None, dimension: int) -> np.ndarray | None:
-    return None if data is None else np.frombuffer(data, dtype=np.float16).reshape(-1, dimension).astype(np.float32)

@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from index.manifest import MANIFEST
 from index.postgres import database as db
-from index.postgres.tables import SEARCHES, create_tables, passage_table
+from index.postgres.tables import SEARCHES, create_tables, passage_table, sentences_bytes
 from index.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -132,5 +130,5 @@ def _write_passages(conn: Any, schema: str, passages: Any, store: Any, docs: lis
         with conn.cursor() as cur:
             cur.executemany(
                 f'INSERT INTO "{schema}".sentences (passage_id, vectors) VALUES (%s, %s)',
-                [(pid, rows.astype(np.float16).tobytes()) for pid, rows in sentences.items()],
+                [(pid, sentences_bytes(rows)) for pid, rows in sentences.items()],
             )

@@ -25,7 +25,7 @@ from index.errors import IndexCorruptError, IndexNotFoundError
 from index.factchecks import FactCheckIndex
 from index.manifest import Manifest, file_sha256
 from index.postgres import database as db
-from index.postgres.tables import passage_table
+from index.postgres.tables import passage_table, sentences_rows, vector_of
 from index.version_files import check_models, load_first, no_version_served
 
 log = logging.getLogger(__name__)
@@ -235,7 +235,7 @@ class PostgresSearchStore:
             if pid not in found:
                 raise KeyError(pid)
             if found[pid] is not None:
-                out[j] = np.asarray(found[pid].strip("[]").split(","), dtype=np.float32)
+                out[j] = vector_of(found[pid])
         return out
 
     def existing_ids(self, passage_ids: list[str]) -> set[str]:
@@ -249,10 +249,7 @@ class PostgresSearchStore:
             f'SELECT passage_id, vectors FROM "{self.schema}".sentences WHERE passage_id = ANY(%s)',
             (list(passage_ids),),
         )
-        return {
-            pid: np.frombuffer(data, dtype=np.float16).reshape(-1, self.embedding_dim).astype(np.float32)
-            for pid, data in rows
-        }
+        return {pid: sentences_rows(data, self.embedding_dim) for pid, data in rows}
 
     def iter_passages(self, batch: int = 5000) -> Iterator[Document]:
         """Every passage, in id order, a batch of rows at a time."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 PASSAGES = "passages"
 SEARCHES = ("exact", "hnsw")
 
@@ -14,6 +16,21 @@ def create_tables(conn: Any, schema: str) -> None:
     conn.execute(f'CREATE TABLE "{schema}".sentences (passage_id text PRIMARY KEY, vectors bytea NOT NULL)')
     conn.execute(f'CREATE TABLE "{schema}".sources (id text PRIMARY KEY, record jsonb NOT NULL)')
     conn.execute(f'CREATE TABLE "{schema}".files (name text PRIMARY KEY, data bytea NOT NULL)')
+
+
+def sentences_bytes(rows: np.ndarray) -> bytes:
+    """A passage's sentence vectors as the ``sentences`` table keeps them: float16, a row per sentence."""
+    return np.asarray(rows).astype(np.float16).tobytes()
+
+
+def sentences_rows(data: bytes, dimension: int) -> np.ndarray:
+    """:func:`sentences_bytes` read back, as float32 (a row per sentence, in order)."""
+    return np.frombuffer(data, dtype=np.float16).reshape(-1, dimension).astype(np.float32)
+
+
+def vector_of(text: str) -> np.ndarray:
+    """A pgvector value in its text form (``[0.1,0.2]``, every float4 exactly) as float32."""
+    return np.asarray(text.strip("[]").split(","), dtype=np.float32)
 
 
 def passage_table(dsn: str, schema: str, dimension: int, hnsw: bool = False) -> Any:

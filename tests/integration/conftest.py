@@ -92,3 +92,12 @@ def ray_cluster(workers: int = 3) -> Iterator[tuple]:
         ray.shutdown()
         harness.shutdown()
         set_auth(saved)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory) -> str:
+    """A private PostgreSQL with pgvector (pgserver) for the session: its maintenance database's DSN. It stops
+    when the test process exits."""
+    from index.postgres.database import embedded_dsn
+
+    return embedded_dsn(tmp_path_factory.mktemp("pg"))

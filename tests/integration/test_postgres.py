@@ -1,6 +1,6 @@
 """The index in PostgreSQL with pgvector (FACTCHECK_DOCUMENT_STORE=pgvector), against a real server the test
 starts (pgserver: PostgreSQL with pgvector, private, no network): the same answers as FAISS, versions that a
-killed build never damages, replicas that see a rebuild, clear errors, and Haystack's store contract."""
+killed build never damages, replicas that see a rebuild, and clear errors (Haystack's store contract: test_postgres_contract.py)."""
 
 import json
 import os
@@ -13,23 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from haystack import Document
-from haystack.document_stores.errors import DuplicateDocumentError
-from haystack.testing.document_store import DocumentStoreBaseTests
 
 from tests.conftest import MODEL_CACHE, REPO
 
 pytestmark = pytest.mark.integration
 
 GOLD = REPO / "tests" / "data" / "gold_claims.jsonl"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> str:
-    """The private server's DSN (its maintenance database); it stops when the test process exits."""
-    from index.postgres.database import embedded_dsn
-
-    return embedded_dsn(tmp_path_factory.mktemp("pg"))
 
 
 def database(server: str, name: str) -> str:
@@ -78,10 +67,10 @@ def differences(mine: object, theirs: object, path: str = "") -> list[str]:
     return [] if mine == theirs else [f"{path}: {mine!r} != {theirs!r}"]
 
 
-def test_same_answers_as_faiss(server, settings_factory, factcheck_index, tmp_path):
+def test_same_answers_as_faiss(pg_server, settings_factory, factcheck_index, tmp_path):
     from service.claim_checker import ClaimChecker
 
-    dsn = database(server, "identity")
+    dsn = database(pg_server, "identity")
     assert publish(dsn, factcheck_index) == "v000001"
     faiss = ClaimChecker.open(settings_factory(factcheck_index))
     pg = ClaimChecker.open(pg_settings(settings_factory, tmp_path / "workspace", dsn))
@@ -133,13 +122,13 @@ publish.publish_version(sys.argv[1], layout.current_dir(__import__("pathlib").Pa
 
 
 def test_a_killed_publish_leaves_the_served_version_and_its_debris_goes(
-    server, settings_factory, sample_index, tmp_path
+    pg_server, settings_factory, sample_index, tmp_path
 ):
     from index.postgres import database as db
     from service.document_store import load_store
     from service.index_status import index_status
 
-    dsn = database(server, "lifecycle")
+    dsn = database(pg_server, "lifecycle")
     assert publish(dsn, sample_index) == "v000001"
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_PUBLISH, dsn, str(sample_index)], cwd=REPO, capture_output=True, timeout=300
@@ -213,12 +202,12 @@ def served_version(url: str, version: str, seconds: float = 30) -> None:
         time.sleep(0.2)
 
 
-def test_two_replicas_see_a_rebuild_through_either(server, settings_factory, tiny_corpora, tmp_path):
+def test_two_replicas_see_a_rebuild_through_either(pg_server, settings_factory, tiny_corpora, tmp_path):
     import httpx
 
     from service.index_ops import run_build, run_update
 
-    dsn = database(server, "replicas")
+    dsn = database(pg_server, "replicas")
     one = pg_settings(settings_factory, tmp_path / "one", dsn)
     two = pg_settings(settings_factory, tmp_path / "two", dsn)
     assert run_build(one, tiny_corpora[0]).version == "v000001"
@@ -267,11 +256,11 @@ def test_an_unreachable_database_is_named_and_never_a_trace(settings_factory, tm
         assert "secret-password" not in ready.text + answer.text
 
 
-def test_a_database_without_pgvector_says_so(server, sample_index, tmp_path):
+def test_a_database_without_pgvector_says_so(pg_server, sample_index, tmp_path):
     from index.errors import IndexDatabaseError
     from index.postgres.database import connect
 
-    dsn = database(server, "no_vector")
+    dsn = database(pg_server, "no_vector")
     conn = connect(dsn)
     try:  # a user who may not create extensions, in a database that has none (pgvector is not trusted)
         conn.execute("DROP ROLE IF EXISTS plain_user")
@@ -309,66 +298,13 @@ def test_a_database_lost_while_serving_answers_503_then_recovers(settings_factor
         assert client.post("/v1/claims/verify", json=claim).status_code == 200
 
 
-_SCHEMAS = iter(range(10_000))
-
-
-class TestPgvectorStoreContract(DocumentStoreBaseTests):
-    """Haystack's document-store suite against the passage table as this service makes it (each test its own
-    schema; 768-dim, as the suite's documents)."""
-
-    @pytest.fixture
-    def document_store(self, server):
-        from index.postgres.database import connect, ensure_catalogue
-        from index.postgres.tables import passage_table
-
-        schema = f"contract_{next(_SCHEMAS)}"
-        conn = connect(server)
-        ensure_catalogue(conn)
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        conn.close()
-        store = passage_table(server, schema, 768)
-        yield store
-        store.delete_table()
-        store.close()
-
-    @staticmethod
-    def assert_documents_are_equal(received: list[Document], expected: list[Document]) -> None:
-        """pgvector keeps vectors in float32 and returns rows in no set order."""
-        assert sorted((as_stored(d) for d in received), key=lambda d: d["id"]) == sorted(
-            (as_stored(d) for d in expected), key=lambda d: d["id"]
-        )
-
-    def test_write_documents(self, document_store):
-        """The policy a publish writes with (NONE) refuses a duplicate, as FAIL does."""
-        docs = [Document(id="1", content="one"), Document(id="2", content="two")]
-        assert document_store.write_documents(docs) == 2
-        with pytest.raises(DuplicateDocumentError):
-            document_store.write_documents([Document(id="1", content="again")])
-        self.assert_documents_are_equal(document_store.filter_documents(), docs)
-
-    def test_not_operator(self, document_store):
-        """The integration's filters know AND and OR only (no step of ours filters a PostgreSQL version)."""
-        from haystack.errors import FilterError
-
-        with pytest.raises(FilterError, match="Unknown logical operator 'NOT'"):
-            document_store.filter_documents({"operator": "NOT", "conditions": []})
-
-
-def as_stored(doc: Document) -> dict:
-    data = doc.to_dict()
-    data.pop("score", None)
-    if data.get("embedding") is not None:
-        data["embedding"] = np.asarray(data["embedding"], dtype=np.float32).tolist()
-    return data
-
-
-def test_a_fetched_version_is_the_published_one(server, factcheck_index, tmp_path):
+def test_a_fetched_version_is_the_published_one(pg_server, factcheck_index, tmp_path):
     """What a replica behind the database fetches into its folder: the same passages, vectors, sentences,
     sources and fact-checks (the FAISS index, passage table and BM25 made again, every checksum checked)."""
     from index.postgres.fetch import fetch_current
     from index.store import FaissDocumentStore
 
-    dsn = database(server, "fetch")
+    dsn = database(pg_server, "fetch")
     publish(dsn, factcheck_index)
     assert fetch_current(dsn, tmp_path / "behind") == ("v000001", "v000001")
     mine, theirs = FaissDocumentStore.load(tmp_path / "behind"), FaissDocumentStore.load(factcheck_index)
@@ -387,7 +323,9 @@ def test_a_fetched_version_is_the_published_one(server, factcheck_index, tmp_pat
     ]
 
 
-def test_the_admin_api_and_the_cli_work_on_the_database(server, settings_factory, tiny_corpora, tmp_path, monkeypatch):
+def test_the_admin_api_and_the_cli_work_on_the_database(
+    pg_server, settings_factory, tiny_corpora, tmp_path, monkeypatch
+):
     """Documents added and deleted through the admin API are published to the database and served; the CLI's
     status lists the database's versions."""
     from click.testing import CliRunner
@@ -399,7 +337,7 @@ def test_the_admin_api_and_the_cli_work_on_the_database(server, settings_factory
 
     token = "admin-0123456789abcdef-token"
     auth = {"Authorization": f"Bearer {token}"}
-    dsn = database(server, "admin")
+    dsn = database(pg_server, "admin")
     settings = pg_settings(settings_factory, tmp_path / "idx", dsn, admin_token=token, index_watch_seconds=0)
     run_build(settings, tiny_corpora[0])
     oslo = {

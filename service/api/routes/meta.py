@@ -5,15 +5,16 @@ from fastapi.responses import JSONResponse
 
 from index.layout import read_current
 from service.api.auth import ReaderDep
+from service.document_store import uses_database
 from service.errors import hide_paths
 from service.schemas import IndexInfo
 
 router = APIRouter(tags=["service"])
 
 
-def _fallback(lookup) -> str | None:
+def _fallback(lookup, settings) -> str | None:
     """The version served when it is not the one CURRENT names (that one failed its checks)."""
-    if getattr(lookup.store, "dsn", None) is not None:  # PostgreSQL: the versions its load refused
+    if uses_database(settings):  # the load's own record: no query to the database per probe
         return lookup.version if lookup.store.skipped else None
     current = read_current(lookup.index_dir)
     return lookup.version if current is not None and lookup.version != current else None
@@ -26,7 +27,7 @@ async def healthz(request: Request) -> dict:
     lookup = request.app.state.lookup
     if lookup is None:
         return {"status": "degraded", "index_loaded": False, "version": None}
-    fallback = _fallback(lookup)
+    fallback = _fallback(lookup, request.app.state.settings)
     return {"status": "fallback" if fallback else "ok", "index_loaded": True, "version": lookup.version}
 
 
@@ -41,7 +42,9 @@ async def readyz(request: Request) -> JSONResponse:
     if lookup is None:
         reason = hide_paths(request.app.state.index_error or "no index loaded", request.app.state.settings.index_dir)
         return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
-    return JSONResponse({"status": "ready", "version": lookup.version, "fallback": _fallback(lookup)})
+    return JSONResponse(
+        {"status": "ready", "version": lookup.version, "fallback": _fallback(lookup, request.app.state.settings)}
+    )
 
 
 @router.get("/v1/index", response_model=IndexInfo, summary="What index is loaded", dependencies=[ReaderDep])
