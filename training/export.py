@@ -26,6 +26,15 @@ from training.evaluate import expected_calibration_error, fit_temperature, label
 from training.train import PREVIOUS_STAGES
 
 log = logging.getLogger("training.export")
+SHIPPED = "shipped"
+
+
+def _shipped_folder(cache_dir: Path | None) -> Path:
+    """The shipped weights, assembled with the word embeddings, as a run's final/ folder holds them."""
+    from service.settings import Settings
+    from service.stance.assemble import ensure_stance_model
+
+    return ensure_stance_model(cache_dir or Settings().model_cache_dir)
 
 
 def mean_weights(finals: list[Path]) -> dict:
@@ -111,7 +120,7 @@ def stage_record(run: Path, data_root: Path) -> dict:
 
         hp = record["hparams"]
         seen = record.get("train_state", {}).get("pairs_seen", hp["max_pairs"])
-        mix = train_mix(data_root, seed=hp["seed"], version=hp.get("mix", "v1"))[0]
+        mix = train_mix(data_root, seed=hp["seed"], version=hp.get("mix", "v1"), drop=tuple(hp.get("drop_part", ())))[0]
         mix = mix_slice(mix, hp.get("mix_start", 0), hp["max_pairs"])
         record["data_manifest"].pop("used_by_source", None)
         record["data_manifest"]["slice_by_source"] = dict(Counter(source_part(p.source) for p in mix))
@@ -134,6 +143,8 @@ def stages_of(runs: list[Path], data_root: Path) -> list[dict]:
         known.add(record.get("hparams", {}).get("out"))
 
     for run in runs:
+        if str(run) == SHIPPED:  # its stages are in the record of the run that started from it
+            continue
         chain = run_chain(run)
         for record in previous_stages(chain[0]):
             if record.get("hparams", {}).get("out") not in known:
@@ -182,7 +193,8 @@ def main(argv: list[str] | None = None) -> None:
         nargs="+",
         default=[],
         metavar="RUN",
-        help="other run folders whose final weights are averaged with --run's (same model, one continued from the other)",
+        help="other run folders whose final weights are averaged with --run's (same model, one continued from the "
+        "other), or 'shipped' for the weights the run started from",
     )
     ap.add_argument("--data-root", type=Path, default=Path("../shared/data/nli"))
     ap.add_argument("--cache-dir", type=Path, default=None)
@@ -191,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = [args.run, *args.average]
     if len({run.resolve() for run in runs}) < len(runs):
         raise SystemExit("Error: a run is named twice in --run/--average; each run is averaged once")
-    finals = [run / "final" for run in runs]
+    finals = [_shipped_folder(args.cache_dir) if str(run) == SHIPPED else run / "final" for run in runs]
     for final in finals:
         if not (final / "model.safetensors").exists():
             raise SystemExit(f"Error: {final / 'model.safetensors'} not found; is {final.parent} a finished run?")
@@ -199,7 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     export_weights(finals, args.out)
     record = {"stages": stages, "total_minutes": round(sum(st["train_state"]["minutes"] for st in stages), 1)}
     if args.average:
-        record["weights"] = f"mean of the final weights of {', '.join(str(f.parent) for f in finals)}"
+        names = [SHIPPED if str(run) == SHIPPED else str(run) for run in runs]
+        record["weights"] = f"mean of the final weights of {', '.join(names)}"
     (args.out / "training.json").write_text(json.dumps(record, indent=2))
     log.info("calibration: %s", calibrate(args.out, args.data_root, args.cache_dir))
     size = (args.out / "stance.safetensors").stat().st_size / 2**20

@@ -22,21 +22,26 @@ from training.data import (
     vitaminc_pairs,
 )
 from training.extra import fnc1_pairs, v3_parts
+from training.lexical import lexical_parts
 
 
-def train_mix(root: Path, seed: int = 13, version: str = "v1") -> tuple[list[Pair], dict[str, int]]:
+def train_mix(
+    root: Path, seed: int = 13, version: str = "v1", drop: tuple[str, ...] = ()
+) -> tuple[list[Pair], dict[str, int]]:
     """The shuffled training mix and its per-source counts (the data manifest).
 
     XNLI test rows are used in several language pairings (see _xnli_part), so the model learns
     to compare a premise and a hypothesis across languages. v1 is the mix of stages 1 and 2
     (SNLI and SICK sampled); v2 takes every XNLI language and all of SNLI, its counterfactuals
     and SICK, for a CPU run fast enough (bf16) to see more than 100k pairs. v3 keeps a share of v2 and
-    adds the fact-checking pairs of :mod:`training.extra` (unrelated text as neutral, headline stance).
+    adds the fact-checking pairs of :mod:`training.extra` (unrelated text as neutral, headline stance). v4 is
+    v3 with the rule-made pairs of :mod:`training.lexical` (opposite actions, translations). ``drop`` leaves
+    parts out, for an ablation.
     """
     if version not in MIX_VERSIONS:
         raise ValueError(f"unknown mix version {version!r}; choose one of {', '.join(MIX_VERSIONS)}")
     rng = random.Random(seed)
-    xnli = _xnli_part(root, rng, "v2" if version == "v3" else version)
+    xnli = _xnli_part(root, rng, "v2" if version in ("v3", "v4") else version)
     snli, sick = snli_pairs(root), sick_pairs(root)
     parts = {
         "xnli": xnli,
@@ -48,12 +53,18 @@ def train_mix(root: Path, seed: int = 13, version: str = "v1") -> tuple[list[Pai
         "sick": rng.sample(sick, 4000) if version == "v1" else sick,
         "fever-adv": fever_other(root),
     }
-    if version == "v3":
+    if version in ("v3", "v4"):
         parts = {name: rng.sample(pairs, int(len(pairs) * V3_REPLAY)) for name, pairs in parts.items()}
         parts.update(v3_parts(root, rng))
+    if version == "v4":
+        parts.update(lexical_parts(root, rng))
+    unknown = set(drop) - set(parts)
+    if unknown:
+        raise ValueError(f"no part {', '.join(sorted(unknown))} in mix {version}; its parts: {', '.join(parts)}")
+    parts = {name: pairs for name, pairs in parts.items() if name not in drop}
     held_out = {(p.premise, p.hypothesis) for pairs in eval_sets(root).values() for p in pairs}
     held_out |= {(p.premise, p.hypothesis) for p in calibration_set(root)}
-    if version == "v3":  # FNC-1's competition test is the held-out news evaluation
+    if version in ("v3", "v4"):  # FNC-1's competition test is the held-out news evaluation
         held_out |= {(p.premise, p.hypothesis) for p in fnc1_pairs(root.parent / "nli-extra", "test")}
     mix: list[Pair] = []
     counts: dict[str, int] = {}

@@ -66,7 +66,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="first pair of the shuffled mix to use; the slice wraps round, so a second stage sees "
         "the pairs an earlier stage never reached first",
     )
-    ap.add_argument("--mix", choices=MIX_VERSIONS, default="v2", help="training mix (v1: stages 1-2; v2: wider)")
+    ap.add_argument(
+        "--mix",
+        choices=MIX_VERSIONS,
+        default="v2",
+        help="training mix (v1: stages 1-2; v2: wider; v3, v4: see MODEL_CARD)",
+    )
+    ap.add_argument(
+        "--drop-part",
+        action="append",
+        default=[],
+        metavar="PART",
+        help="leave this part of the mix out (repeatable), for an ablation: e.g. --drop-part lexical",
+    )
     ap.add_argument(
         "--precision",
         choices=("auto", "fp32", "bf16"),
@@ -187,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     precision = pick_precision(args.precision, device)
     bf16 = precision == "bf16"
     log.info("device %s, precision %s, %d threads", device, precision, args.threads)
-    mix, counts = train_mix(args.data_root, seed=args.seed, version=args.mix)
+    mix, counts = train_mix(args.data_root, seed=args.seed, version=args.mix, drop=tuple(args.drop_part))
     mix = mix_slice(mix, args.mix_start, args.max_pairs)
     epochs = max(1, math.ceil(args.epochs))
     plan = [length_bucketed_batches(mix, tokenizer, args.batch_size, args.seed + e) for e in range(epochs)]
