@@ -80,6 +80,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="leave this part of the mix out (repeatable), for an ablation: e.g. --drop-part lexical",
     )
     ap.add_argument(
+        "--student-layers",
+        type=int,
+        default=0,
+        help="distil the starting model (--init-from) into a student of this many of its encoder layers (evenly "
+        "spaced, the top one kept); 0 trains the model as it is",
+    )
+    ap.add_argument("--distill-alpha", type=float, default=0.8, help="weight of the teacher's soft labels (rest: gold)")
+    ap.add_argument("--distill-temperature", type=float, default=2.0, help="softmax temperature of the soft labels")
+    ap.add_argument(
         "--precision",
         choices=("auto", "fp32", "bf16"),
         default="auto",
@@ -149,6 +158,37 @@ def accuracy(
     return right / max(1, len(pairs))
 
 
+def student_layers(total: int, keep: int) -> list[int]:
+    """``keep`` of ``total`` encoder layers, evenly spaced, ending with the top one (12 -> 6: 1, 3, ..., 11)."""
+    if not 0 < keep <= total:
+        raise SystemExit(f"Error: --student-layers must be between 1 and {total}, got {keep}")
+    return [round((i + 1) * total / keep) - 1 for i in range(keep)]
+
+
+def make_student(model, keep: int):
+    """The model cut to ``keep`` encoder layers (copies: the teacher is left whole)."""
+    import copy
+
+    student = copy.deepcopy(model)
+    layers = student.bert.encoder.layer
+    student.bert.encoder.layer = torch.nn.ModuleList([layers[i] for i in student_layers(len(layers), keep)])
+    student.config.num_hidden_layers = keep
+    return student
+
+
+def distillation_loss(student_logits, teacher_logits, gold_loss, alpha: float, temperature: float):
+    """Hinton et al. (2015): KL to the teacher's softened distribution (times T^2, so its gradients keep their
+    scale) mixed with the gold labels' cross-entropy."""
+    import torch.nn.functional as F
+
+    t = temperature
+    soft = F.kl_div(
+        F.log_softmax(student_logits.float() / t, dim=-1), F.softmax(teacher_logits.float() / t, dim=-1),
+        reduction="batchmean",
+    )  # fmt: skip
+    return alpha * soft * t * t + (1 - alpha) * gold_loss
+
+
 def build_model(backbone: Path, freeze_layers: int, init_from: Path | None = None):
     from transformers import AutoTokenizer, BertForSequenceClassification
 
@@ -194,6 +234,17 @@ def main(argv: list[str] | None = None) -> None:
         # the stages that made the shipped weights: the export puts them before this run's
         shutil.copy(WEIGHTS_DIR / "training.json", args.out / PREVIOUS_STAGES)
     model, tokenizer = build_model(ensure_backbone(cache), args.freeze_layers, init_from)
+    teacher = None
+    if args.student_layers:
+        if init_from is None:
+            raise SystemExit("Error: --student-layers distils a trained model: name it with --init-from")
+        teacher = model.eval().requires_grad_(False).to(device)
+        model = make_student(model, args.student_layers).train().requires_grad_(True)
+        # the same freezing as a model trained as it is: word embeddings always, the bottom layers as asked
+        model.bert.embeddings.requires_grad_(not args.freeze_layers)
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+        for layer in model.bert.encoder.layer[: args.freeze_layers]:
+            layer.requires_grad_(False)
     model.to(device)
 
     precision = pick_precision(args.precision, device)
@@ -256,12 +307,15 @@ def main(argv: list[str] | None = None) -> None:
         for g in opt.param_groups:
             g["lr"] = lr
         batch = batches[step]
+        inputs = encode(tokenizer, batch, args.max_len, device)
         with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
-            out = model(
-                **encode(tokenizer, batch, args.max_len, device),
-                labels=torch.tensor([p.label for p in batch], device=device),
-            )
-        out.loss.backward()
+            out = model(**inputs, labels=torch.tensor([p.label for p in batch], device=device))
+            loss = out.loss
+            if teacher is not None:
+                with torch.no_grad():
+                    soft = teacher(**inputs).logits
+                loss = distillation_loss(out.logits, soft, out.loss, args.distill_alpha, args.distill_temperature)
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -273,7 +327,7 @@ def main(argv: list[str] | None = None) -> None:
                 "step %d/%d loss %.3f lr %.2e %.1f pairs/s elapsed %.1f min",
                 state["step"],
                 total_steps,
-                out.loss.item(),
+                loss.item(),
                 lr,
                 rate,
                 elapsed / 60,
