@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from service.evaluation.folds import load_folds
 from service.evaluation.metrics import LABELS
+from service.text import blank_controls
 
 ENV_DATA_ROOT = "FACTCHECK_BENCHMARK_DIR"
 # service/evaluation/datasets.py -> the repository root is two folders up from this package.
@@ -64,6 +65,11 @@ class EvalClaim:
     gold_sentences: list[str] = field(default_factory=list)
     fold: int | None = None
     candidate_docs: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Benchmarks carry stray control characters (a Climate-FEVER claim holds a U+0080), which the service
+        # refuses in a claim; blanked as an article's are, so one claim does not stop a whole evaluation
+        self.claim = blank_controls(self.claim)
 
 
 @dataclass

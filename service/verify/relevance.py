@@ -230,6 +230,14 @@ class WindowRelevance:
                 self.cache.put(text, found[text])
         return found
 
+    def passage_relevances(self, languages: list[str | None], candidates: list[list[Candidate]]) -> list[list[float]]:
+        """How much each candidate passage is about its claim, 0 to 1 (``bench/relevance.py`` measures other
+        signals against this one by overriding it)."""
+        return [
+            [passage_relevance(c.dense_score, lang, c.passage.meta.get("language"), self.params) for c in cands]
+            for lang, cands in zip(languages, candidates, strict=True)
+        ]
+
     @component.output_types(cosines=list[np.ndarray], relevance=list[np.ndarray], ms=float)
     def run(
         self,
@@ -241,10 +249,7 @@ class WindowRelevance:
         started = time.perf_counter()
         self.warm_up()
         # a passage that is not about the claim makes each of its windows irrelevant: those are not embedded
-        around = [
-            [passage_relevance(c.dense_score, lang, c.passage.meta.get("language"), self.params) for c in cands]
-            for lang, cands in zip(languages, candidates, strict=True)
-        ]
+        around = self.passage_relevances(languages, candidates)
         vectors = self._vectors(
             [w.text for ws, rel in zip(windows, around, strict=True) for w in ws if rel[w.candidate]],
             self._stored(candidates, windows),

@@ -319,3 +319,12 @@ def test_normalize_label():
     assert normalize_label("Refutes") == R
     with pytest.raises(ValueError, match="accepted"):
         normalize_label(None)
+
+
+def test_a_benchmark_claim_with_a_control_character_is_blanked_not_refused():
+    """Climate-FEVER has a claim with a U+0080 in it; the service refuses such a claim, so a whole evaluation
+    stopped at it (`factcheck eval climate-fever`: "claims.0 holds a control character")."""
+    from service.evaluation.datasets import EvalClaim
+
+    claim = EvalClaim("c1", "Sea levels rose\x80 by 20 cm", "SUPPORTS", [])
+    assert claim.claim == "Sea levels rose  by 20 cm"
