@@ -181,6 +181,7 @@ class OnnxPairClassifier:
             str(folder / (INT8 if quantize else FP32)), options, providers=["CPUExecutionProvider"]
         )
         self.inputs = [i.name for i in self.session.get_inputs()]
+        self.folder = folder
         self.tokenizer = PairTokenizer(folder, max_length)
         config = json.loads((folder / "config.json").read_text())
         labels = config.get("id2label") or {str(i): f"LABEL_{i}" for i in range(config.get("num_labels", 2))}
