@@ -35,12 +35,12 @@ log = logging.getLogger("training.compare")
 
 
 def _weight_files(spec: str, cache: Path) -> list[Path]:
-    from service.stance.assemble import ensure_stance_model
+    from training.export import SHIPPED, _shipped_folder
 
     files = []
     for part in spec.split("+"):
-        if part == "shipped":
-            files.append(ensure_stance_model(cache) / "model.safetensors")
+        if part == SHIPPED:
+            files.append(_shipped_folder(cache) / "model.safetensors")
         else:
             path = Path(part) / "final" / "model.safetensors"
             if not path.exists():
