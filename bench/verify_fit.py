@@ -2,7 +2,8 @@
 
 - ``fit_rule``: coordinate descent over the rule's thresholds and relevance ramp, maximising
   macro-F1 on the training claims.
-- ``fit_calibration``: one logistic curve per verdict, P(correct | deciding score).
+- ``fit_calibration``: one logistic curve per verdict, P(correct | deciding score, how much the evidence is
+  about the claim).
 - ``aggregator_features`` / ``fit_aggregator``: the learned alternative, a multinomial logistic
   regression over per-claim features (strongest support and refutation, cosine, consistency,
   number of distinct sources), for the comparison the benchmark prints.
@@ -53,17 +54,22 @@ def fit_rule(
 
 
 def fit_calibration(
-    items: list[list], labels: list[str], params: VerdictParams, weights: list[float] | None = None
-) -> dict[str, tuple[float, float]]:
-    """One logistic curve per verdict: P(right | deciding score), claims weighted by ``weights``."""
+    items: list[list],
+    labels: list[str],
+    params: VerdictParams,
+    weights: list[float] | None = None,
+    about: bool = False,
+) -> dict[str, tuple[float, ...]]:
+    """One logistic curve per verdict: P(right | deciding score[, with ``about``: the relevance of the passage most
+    about the claim]), claims weighted by ``weights`` (bench/calibration.py compares the two forms)."""
     from sklearn.linear_model import LogisticRegression
 
-    out: dict[str, tuple[float, float]] = {}
+    out: dict[str, tuple[float, ...]] = {}
     decided = [decide(it, params) for it in items]
     w_all = weights or [1.0] * len(items)
     for verdict in LABELS:
         rows = [i for i, d in enumerate(decided) if d.verdict == verdict]
-        xs = [[decided[i].deciding] for i in rows]
+        xs = [[decided[i].deciding] + ([most_about(items[i])] if about else []) for i in rows]
         ys = [int(labels[i] == verdict) for i in rows]
         ws = [w_all[i] for i in rows]
         rate = (sum(y * w for y, w in zip(ys, ws, strict=True)) + 1) / (sum(ws) + 2)
@@ -71,11 +77,22 @@ def fit_calibration(
         if len(xs) < 10 or len(set(ys)) < 2:
             out[verdict] = fallback
             continue
-        model = LogisticRegression(C=1.0).fit(np.asarray(xs), np.asarray(ys), sample_weight=np.asarray(ws))
-        slope, intercept = float(model.coef_[0][0]), float(model.intercept_[0])
-        # a stronger score never makes a verdict less likely right: a falling curve is noise
-        out[verdict] = (slope, intercept) if slope > 0 else fallback
+        x, y, w = np.asarray(xs), np.asarray(ys), np.asarray(ws)
+        model = LogisticRegression(C=1.0).fit(x, y, sample_weight=w)
+        coef, intercept = [float(c) for c in model.coef_[0]], float(model.intercept_[0])
+        if coef[0] > 0:
+            out[verdict] = (coef[0], intercept, *coef[1:])
+        elif about:  # a stronger score never makes a verdict less likely right: a falling slope is noise
+            model = LogisticRegression(C=1.0).fit(x[:, 1:], y, sample_weight=w)
+            out[verdict] = (0.0, float(model.intercept_[0]), float(model.coef_[0][0]))
+        else:
+            out[verdict] = fallback
     return out
+
+
+def most_about(items: list) -> float:
+    """The relevance of the passage most about the claim (what the verdict step feeds its curves)."""
+    return max((i.relevance for i in items), default=0.0)
 
 
 def aggregator_features(items: list, params: VerdictParams) -> list[float]:
@@ -83,10 +100,9 @@ def aggregator_features(items: list, params: VerdictParams) -> list[float]:
     e = [i.max_entailment for i in items] or [0.0]
     c = [i.max_contradiction for i in items] or [0.0]
     cos = [i.candidate.dense_score for i in items] or [0.0]
-    mism = [
-        1.0 if (i.refute_consistency is not None and i.refute_consistency.score < 0) else 0.0
-        for i in items
-    ] or [0.0]
+    mism = [1.0 if (i.refute_consistency is not None and i.refute_consistency.score < 0) else 0.0 for i in items] or [
+        0.0
+    ]
     docs_e = {i.candidate.passage.meta.get("doc_id") for i in items if i.max_entailment >= 0.5}
     docs_c = {i.candidate.passage.meta.get("doc_id") for i in items if i.max_contradiction >= 0.5}
     ew = [a * r for a, r in zip(e, rel, strict=True)]

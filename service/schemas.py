@@ -186,7 +186,7 @@ class VerifyResponse(Schema):
     confidence: float = Field(
         ...,
         description="Probability that the verdict is right, from curves fitted on Climate-FEVER and news claims "
-        "(see the README for its calibration error).",
+        "(docs/benchmarks.md has its calibration error on claims it was not fitted on).",
     )
     top_k: int
     evidence: list[VerifiedEvidence] = Field(

@@ -80,6 +80,7 @@ def item_record(item: ScoredCandidate) -> dict:
         "c": round(item.max_contradiction, 5),
         "sup": _cons(item.support_consistency),
         "ref": _cons(item.refute_consistency),
+        "rel": round(item.relevance, 5),
     }
 
 
@@ -103,6 +104,7 @@ def item_from_record(rec: dict) -> ScoredCandidate:
         max_contradiction=rec["c"],
         support_consistency=cons(rec.get("sup")),
         refute_consistency=cons(rec.get("ref")),
+        relevance=rec.get("rel", 1.0),  # records written before relevance was kept: every passage counts
     )
 
 

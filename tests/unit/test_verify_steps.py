@@ -136,6 +136,42 @@ def test_the_verdict_rests_on_the_strongest_relevant_passage_and_is_calibrated()
     assert result.confidence == pytest.approx(1 / (1 + np.exp(-(2.0 * 0.6 - 1.0))), abs=1e-4)
 
 
+def test_a_curve_with_a_relevance_term_reads_the_passage_most_about_the_claim():
+    curve = (1.0, 0.5, -3.0)  # NOT_ENOUGH_INFO beside a passage about the claim: less likely right
+    params = VerdictParams(**{**P.__dict__, "calibration": {"NOT_ENOUGH_INFO": curve}})
+    about = decide([scored("a", 0.1, 0.1, relevance=1.0), scored("b", 0.1, 0.1, relevance=0.2)], params)
+    aside = decide([scored("a", 0.1, 0.1, relevance=0.2)], params)
+    nothing = decide([], params)
+    assert about.verdict == aside.verdict == nothing.verdict == "NOT_ENOUGH_INFO"
+    assert about.confidence == pytest.approx(1 / (1 + np.exp(-(1.0 * 0.9 + 0.5 - 3.0))), abs=1e-4)
+    assert aside.confidence == pytest.approx(1 / (1 + np.exp(-(1.0 * (1 - 0.02) + 0.5 - 0.6))), abs=1e-4)
+    assert nothing.confidence == pytest.approx(1 / (1 + np.exp(-1.5)), abs=1e-4)  # no evidence: about 0
+
+
+def test_fitted_curves_follow_the_evidence_they_were_fitted_on():
+    from bench.verify_fit import fit_calibration
+
+    # NOT_ENOUGH_INFO is right when no passage is about the claim, wrong when one fully is; SUPPORTED is
+    # right more often the stronger its support
+    items, labels = [], []
+    for i in range(40):
+        items.append([scored("a", 0.1, 0.1, relevance=0.1)])
+        labels.append("NOT_ENOUGH_INFO" if i % 8 else "SUPPORTED")
+        items.append([scored("a", 0.1, 0.1, relevance=1.0)])
+        labels.append("SUPPORTED" if i % 8 else "NOT_ENOUGH_INFO")
+        strong = 0.55 + 0.4 * (i % 2)
+        items.append([scored("a", strong, 0.0)])
+        labels.append("SUPPORTED" if strong > 0.9 or i % 4 == 0 else "REFUTED")
+    plain = fit_calibration(items, labels, P)
+    about = fit_calibration(items, labels, P, about=True)
+    assert len(plain["NOT_ENOUGH_INFO"]) == 2 and len(about["NOT_ENOUGH_INFO"]) == 3
+    assert about["NOT_ENOUGH_INFO"][2] < -1  # the relevance term carries the signal
+    assert plain["SUPPORTED"][0] > 0  # a rising curve over the deciding score
+    assert plain["REFUTED"] == plain["CONFLICTING"]  # no such verdict: the smoothed hit rate, flat
+    params = VerdictParams(**{**P.__dict__, "calibration": about})
+    assert decide(items[0], params).confidence > 0.7 > 0.3 > decide(items[1], params).confidence
+
+
 def test_a_detail_mismatch_is_explained_away_by_a_sentence_that_matches_it():
     support = scored("a", 0.9, 0.05, sup=cons(1.0, dates=1))
     other_event = scored("b", 0.05, 0.9, ref=cons(-1.0, dates=-1))
@@ -145,7 +181,7 @@ def test_a_detail_mismatch_is_explained_away_by_a_sentence_that_matches_it():
 
 
 def test_params_round_trip_and_the_shipped_file_loads(tmp_path):
-    params = VerdictParams(support_threshold=0.42, calibration={"SUPPORTED": (3.0, -1.0)})
+    params = VerdictParams(support_threshold=0.42, calibration={"SUPPORTED": (3.0, -1.0), "REFUTED": (1.0, 0.0, -2.0)})
     params.save(tmp_path / "v.json")
     assert VerdictParams.load(tmp_path / "v.json") == params
     shipped = VerdictParams.load(PARAMS_FILE)
