@@ -280,19 +280,35 @@ class Entity:
     adjective: bool = False  # "russische Truppen" names Russia, but too loosely to contradict anything
 
 
-def gazetteer(text: str) -> tuple[list[Entity], list[tuple[int, int]]]:
-    found: list[tuple[int, Entity]] = []
-    spans: list[tuple[int, int]] = []
-    for m in _NOUN_RE.finditer(text):
-        found.append((m.start(), Entity(_NOUN_KEY[m[1]], _CLASS_OF[_NOUN_KEY[m[1]]], m[1])))
-        spans.append(m.span())
+@dataclass(frozen=True)
+class NameForm:
+    """Where the gazetteer finds a name: ``text[start:stem_end]`` is the listed form, ``text[stem_end:end]`` its
+    inflection ("weißrussisch" + "en", "Russland" + "s")."""
+
+    start: int
+    stem_end: int
+    end: int
+    key: str
+    adjective: bool
+
+
+def name_forms(text: str) -> list[NameForm]:
+    """The gazetteer's names of ``text`` in order; an adjective inside a noun form ("Weißrussland") is the noun."""
+    found = [NameForm(m.start(), m.end(1), m.end(), _NOUN_KEY[m[1]], False) for m in _NOUN_RE.finditer(text)]
+    nouns = list(found)
     for m in _ADJECTIVE_RE.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in spans):
-            continue
-        key = _adjective_key(m[1])
-        found.append((m.start(), Entity(key, _CLASS_OF[key], m[0], adjective=True)))
-        spans.append(m.span())
-    return [e for _, e in sorted(found, key=lambda x: x[0])], spans
+        if not any(n.start < m.end() and m.start() < n.end for n in nouns):
+            found.append(NameForm(m.start(), m.end(1), m.end(), _adjective_key(m[1]), True))
+    return sorted(found, key=lambda f: f.start)
+
+
+def gazetteer(text: str) -> tuple[list[Entity], list[tuple[int, int]]]:
+    entities, spans = [], []
+    for f in name_forms(text):
+        surface = text[f.start : f.end] if f.adjective else text[f.start : f.stem_end]
+        entities.append(Entity(f.key, _CLASS_OF[f.key], surface, adjective=f.adjective))
+        spans.append((f.start, f.end))
+    return entities, spans
 
 
 def _sentence_initial(text: str, start: int) -> bool:

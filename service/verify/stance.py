@@ -12,6 +12,7 @@ from haystack import component, default_from_dict, default_to_dict
 
 from service.settings import Settings
 from service.stance import StanceScorer
+from service.verify.aliases import harmonise
 from service.verify.types import Window
 
 _scorers: dict[str, StanceScorer] = {}
@@ -34,13 +35,17 @@ def scorer_for(data: dict[str, Any]) -> StanceScorer:
 
 @component
 class WindowStance:
-    """Score every (window, claim) pair of the batch with the stance model, in one call."""
+    """Score every (window, claim) pair of the batch with the stance model, in one call.
 
-    def __init__(self, scorer: StanceScorer) -> None:
+    ``harmonise_names``: a country the claim names in another spelling than the window, in the same language,
+    is spelled as the window spells it in the model's input (service/verify/aliases.py)."""
+
+    def __init__(self, scorer: StanceScorer, harmonise_names: bool = True) -> None:
         self.scorer = scorer
+        self.harmonise_names = harmonise_names
 
     def to_dict(self) -> dict[str, Any]:
-        return default_to_dict(self, scorer=self.scorer.to_dict())
+        return default_to_dict(self, scorer=self.scorer.to_dict(), harmonise_names=self.harmonise_names)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WindowStance:
@@ -60,7 +65,7 @@ class WindowStance:
         started = time.perf_counter()
         rels = relevance or [np.ones(len(ws), np.float32) for ws in windows]
         asked = [
-            (c, j, w.text, claim)
+            (c, j, w.text, harmonise(claim, w.text) if self.harmonise_names else claim)
             for c, (claim, ws, rel) in enumerate(zip(claims, windows, rels, strict=True))
             for j, w in enumerate(ws)
             if rel[j] > 0

@@ -120,14 +120,9 @@ def test_the_confidence_on_the_frozen_set_is_calibrated(xling_results):
     assert error <= 0.16
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the stance model (v3 soup) reads 'die NATO im Mai 2021 den Zugang belarussischer Vertreter beschränkt "
-    "hat' as contradicting the present-tense restatement (0.67 against the other passage's support 0.63); the "
-    "previous weights passed it by 0.66 to 0.56. Tense and voice pairs are issue 24's next training stage",
-)
 def test_seed_german_restatement_is_supported(sample_lookup):
-    """The issue's seed case: the model used to read its own present-tense paraphrase as a contradiction."""
+    """The issue's seed case: the stance model read "weißrussischer" against the corpus's "belarussischer" as two
+    countries (0.67 contradiction); the pair now reaches it in one spelling (service/verify/aliases.py)."""
     result = sample_lookup.verify("Die NATO beschränkt den Zugang weißrussischer Vertreter zu ihrem Hauptquartier.")
     assert result.verdict == "SUPPORTED"
 
@@ -140,3 +135,14 @@ def test_seed_german_restatement_is_supported(sample_lookup):
 def test_seed_disband_is_refuted(sample_lookup):
     result = sample_lookup.verify("Russia announced it would disband about 20 units in its Western Military District")
     assert result.verdict == "REFUTED"
+
+
+def test_one_country_in_two_spellings_is_one_country_to_the_stance_step(sample_lookup):
+    from service.verify.types import Window
+
+    window = "Die NATO schränkte den Zugang belarussischer Vertreter zu ihrem Hauptquartier ein."
+    claim = "Die NATO schränkte den Zugang weißrussischer Vertreter zu ihrem Hauptquartier ein."
+    step = sample_lookup.verify_pipeline.get_component("stance")
+    assert step.harmonise_names
+    probs = step.run(claims=[claim], windows=[[Window(0, window, 0, len(window), 1)]])["probs"][0][0]
+    assert probs.argmax() == 0 and probs[0] > 0.6  # entailment: the same sentence
