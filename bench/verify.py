@@ -7,7 +7,7 @@
    sentence for dense, BM25 and the fused hybrid.
 2. Verdicts on Climate-FEVER, claim-level stratified 5-fold CV with the committed folds: the naive
    baseline (stance of the top retrieved passage), the rule with default thresholds (raw, and with
-   its confidence curves fitted out of fold: what ships), the rule with thresholds fitted on the
+   its confidence curves fitted out of fold: the shipped curves' form), the rule with thresholds fitted on the
    other four folds, and a learned aggregator (logistic regression over per-claim features)
    trained out of fold. Macro-F1 and accuracy with bootstrap 95% intervals, ECE and Brier.
 3. The gold set (tests/data/gold_claims.jsonl, news claims) over the sample corpus: verdict

@@ -13,7 +13,8 @@ several joined by ``+`` (their element-wise mean, "model soup"). Each is scored 
   actions, their copies, translations; never trained on.
 
 The candidates run in this process one after the other on the runtime ``auto`` picks here (torch bf16 where
-the CPU has bf16), each assembled in a scratch model cache: the shipped model's assembled folder is untouched.
+the CPU has bf16; ``--backend onnx`` for what a CPU without bf16 runs), each assembled in a scratch model cache:
+the shipped model's assembled folder is untouched. Each also gets its pairs per second on the calibration split.
 """
 
 from __future__ import annotations
@@ -67,14 +68,22 @@ def _lexical_kinds(pairs: list[Pair]) -> dict[str, list[int]]:
     return kinds
 
 
-def score(weights: Path, scratch_cache: Path, sets: dict[str, list[Pair]]) -> dict[str, float]:
+def score(
+    weights: Path, scratch_cache: Path, sets: dict[str, list[Pair]], backend: str = "auto", precision: str = "auto"
+) -> dict[str, float]:
     from service.stance.scorer import StanceScorer
 
-    scorer = StanceScorer(cache_dir=scratch_cache, temperature=1.0, weights_dir=weights, max_length=256)
+    scorer = StanceScorer(
+        cache_dir=scratch_cache, temperature=1.0, weights_dir=weights, max_length=256, backend=backend,
+        precision=precision,
+    )  # fmt: skip
     scorer.warm_up()
     out: dict[str, float] = {"runtime": f"{scorer.runtime.backend}-{scorer.runtime.precision}"}  # type: ignore[dict-item]
     for name, pairs in sets.items():
+        started = time.perf_counter()
         logits = scorer.logits([p.premise for p in pairs], [p.hypothesis for p in pairs])
+        if name == "calibration":  # the speed of real pairs, batched as the service batches them
+            out["pairs/s (calibration split)"] = len(pairs) / (time.perf_counter() - started)
         labels = labels_of(pairs)
         probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
         probs /= probs.sum(axis=-1, keepdims=True)
@@ -98,6 +107,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data-root", type=Path, default=Path("../shared/data/nli"))
     ap.add_argument("--limit", type=int, default=0, help="pairs per evaluation set (0 = all), a fixed sample")
     ap.add_argument("--out", type=Path, default=Path("training/runs/compare.json"))
+    ap.add_argument(
+        "--backend", choices=("auto", "onnx", "torch"), default="auto", help="the stance runtime (auto: as served here)"
+    )
+    ap.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"), default="auto")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     from service.backbone import ensure_backbone
@@ -119,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
             (scratch / backbone.name).symlink_to(backbone)  # converted once; only the stance model differs
             t0 = time.perf_counter()
             weights = write_candidate(spec, cache, Path(tmp) / f"weights{i}")
-            results[spec] = score(weights, scratch, sets)
+            results[spec] = score(weights, scratch, sets, args.backend, args.precision)
             log.info("%s: %s (%.0f s)", spec, results[spec], time.perf_counter() - t0)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))

@@ -282,23 +282,29 @@ class Entity:
 
 @dataclass(frozen=True)
 class NameForm:
-    """Where the gazetteer finds a name: ``text[start:stem_end]`` is the listed form, ``text[stem_end:end]`` its
-    inflection ("weißrussisch" + "en", "Russland" + "s")."""
+    """Where the gazetteer finds a name: ``text[start:stem_end]`` is a listed form as written, ``text[stem_end:end]``
+    its inflection ("weißrussisch" + "en", "Russland" + "s"). A Spanish adjective's stem carries its gender and
+    may lack its accent ("rusa" for "ruso", "aleman" + "es" for "alemán")."""
 
     start: int
     stem_end: int
     end: int
     key: str
+    kind: str  # the gazetteer's class: "country", "place" or "organisation"
     adjective: bool
 
 
 def name_forms(text: str) -> list[NameForm]:
     """The gazetteer's names of ``text`` in order; an adjective inside a noun form ("Weißrussland") is the noun."""
-    found = [NameForm(m.start(), m.end(1), m.end(), _NOUN_KEY[m[1]], False) for m in _NOUN_RE.finditer(text)]
+    found = []
+    for m in _NOUN_RE.finditer(text):
+        key = _NOUN_KEY[m[1]]
+        found.append(NameForm(m.start(), m.end(1), m.end(), key, _CLASS_OF[key], False))
     nouns = list(found)
     for m in _ADJECTIVE_RE.finditer(text):
         if not any(n.start < m.end() and m.start() < n.end for n in nouns):
-            found.append(NameForm(m.start(), m.end(1), m.end(), _adjective_key(m[1]), True))
+            key = _adjective_key(m[1])
+            found.append(NameForm(m.start(), m.end(1), m.end(), key, _CLASS_OF[key], True))
     return sorted(found, key=lambda f: f.start)
 
 
@@ -306,7 +312,7 @@ def gazetteer(text: str) -> tuple[list[Entity], list[tuple[int, int]]]:
     entities, spans = [], []
     for f in name_forms(text):
         surface = text[f.start : f.end] if f.adjective else text[f.start : f.stem_end]
-        entities.append(Entity(f.key, _CLASS_OF[f.key], surface, adjective=f.adjective))
+        entities.append(Entity(f.key, f.kind, surface, adjective=f.adjective))
         spans.append((f.start, f.end))
     return entities, spans
 

@@ -10,9 +10,9 @@ A refutation that rests only on a detail stated differently (a date, a number, a
 aside when the supporting sentence states that very detail as the claim does: the two sentences
 are then about two different events ("ministers met on 1 June" beside "the summit on 14 June").
 The confidence is a probability that the verdict is right, from a logistic curve per verdict over
-the score it rests on and how much the evidence is about the claim, fitted on Climate-FEVER, the news
-gold set and the cross-lingual development set together (ECE measured out of fold on each, see
-bench/verify.py).
+the score it rests on (and how much the evidence is about the claim, where a curve has that term),
+fitted on Climate-FEVER, the news gold set and the cross-lingual development set together (ECE
+measured out of fold on each, see bench/calibration.py).
 """
 
 from __future__ import annotations

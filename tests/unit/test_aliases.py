@@ -47,3 +47,35 @@ def test_french_and_several_names_in_one_claim():
     assert harmonise(claim, window) == (
         "Les diplomates bélarusses sont interdits au siège de l'OTAN, selon l'Allemagne et la France."
     )
+
+
+@pytest.mark.parametrize(
+    ("claim", "window", "expected"),
+    [
+        # one Spanish spelling in either gender, or without its accent, is one spelling: left alone
+        (
+            "La delegación rusa llegó a Bruselas para la cumbre de la OTAN.",
+            "El gobierno ruso envió una delegación a Bruselas para la cumbre de la OTAN.",
+            None,
+        ),
+        (
+            "Los ministros alemanes viajaron a Bruselas para la reunión.",
+            "El gobierno alemán envió ministros a Bruselas para la reunión.",
+            None,
+        ),
+        # another spelling takes the claim's gender
+        (
+            "La delegación bielorrusa llegó a Bruselas para la cumbre.",
+            "El gobierno belaruso envió una delegación a Bruselas para la cumbre.",
+            "La delegación belarusa llegó a Bruselas para la cumbre.",
+        ),
+        # organisations keep their own forms, inflected ones among them
+        (
+            "Das Treffen mit der Europäischen Union fand in Brüssel statt und die NATO war dabei.",
+            "Die EU und die NATO trafen sich im Mai in Brüssel zu Gesprächen über Sicherheit.",
+            None,
+        ),
+    ],
+)
+def test_what_counts_as_another_spelling(claim, window, expected):
+    assert harmonise(claim, window) == (expected or claim)

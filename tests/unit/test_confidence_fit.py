@@ -39,8 +39,8 @@ def test_each_set_weighs_the_same_whatever_its_size():
 
 
 def test_out_of_fold_curves_never_see_the_claims_they_score():
-    # one set's SUPPORTED verdicts are always right, another's always wrong: fitted together, the curve says
-    # about half; each fold scored by curves fitted without it
+    # two sets' SUPPORTED verdicts are always right, the third's always wrong; each fold is scored by curves
+    # fitted without it
     right = [record("SUPPORTED", 0.9, 0.0, 1.0, i % 5) for i in range(50)]
     wrong = [record("REFUTED", 0.9, 0.0, 1.0, i % 5) for i in range(50)]
     sets = {"climate-fever": right, "gold": wrong, "dev": right}
