@@ -123,13 +123,10 @@ def main() -> None:
         "frozen": news_records(XLING / "corpus.jsonl", work / "xling-index", read_jsonl(XLING / "claims.jsonl")),
     }
     shipped = VerdictParams.load()
-    rows = [["shipped", *(set_ece(sets[n], shipped) for n in TUNING)]]
-    rows[0].insert(4, float(np.mean(rows[0][1:])))
-    rows[0].append(set_ece(sets["frozen"], shipped))
+    scores = {"shipped": ({n: set_ece(sets[n], shipped) for n in TUNING}, set_ece(sets["frozen"], shipped))}
     for name, (names, about) in CANDIDATES.items():
-        oof = out_of_fold_ece(sets, names, about)
-        frozen = set_ece(sets["frozen"], fitted(sets, names, about))
-        rows.append([name, *oof.values(), float(np.mean(list(oof.values()))), frozen])
+        scores[name] = (out_of_fold_ece(sets, names, about), set_ece(sets["frozen"], fitted(sets, names, about)))
+    rows = [[name, *oof.values(), float(np.mean(list(oof.values()))), frozen] for name, (oof, frozen) in scores.items()]
     accuracy = {n: np.mean([r.verdict == r.label for r in sets[n]]) for n in sets}
     print("## Confidence ECE (verdict accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in accuracy.items()) + ")\n")
     print(

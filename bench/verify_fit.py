@@ -17,7 +17,7 @@ import numpy as np
 
 from service.evaluation.metrics import LABELS, macro_f1
 from service.evaluation.runner import ClaimRecord, item_from_record
-from service.verify.verdict import VerdictParams, decide, relevance
+from service.verify.verdict import VerdictParams, decide, most_about, relevance
 
 GRID = {
     "support_threshold": [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
@@ -90,19 +90,12 @@ def fit_calibration(
     return out
 
 
-def most_about(items: list) -> float:
-    """The relevance of the passage most about the claim (what the verdict step feeds its curves)."""
-    return max((i.relevance for i in items), default=0.0)
-
-
 def aggregator_features(items: list, params: VerdictParams) -> list[float]:
     rel = [relevance(i, params) for i in items] or [0.0]
     e = [i.max_entailment for i in items] or [0.0]
     c = [i.max_contradiction for i in items] or [0.0]
     cos = [i.candidate.dense_score for i in items] or [0.0]
-    mism = [1.0 if (i.refute_consistency is not None and i.refute_consistency.score < 0) else 0.0 for i in items] or [
-        0.0
-    ]
+    mism = [float(i.refute_consistency is not None and i.refute_consistency.score < 0) for i in items] or [0.0]
     docs_e = {i.candidate.passage.meta.get("doc_id") for i in items if i.max_entailment >= 0.5}
     docs_c = {i.candidate.passage.meta.get("doc_id") for i in items if i.max_contradiction >= 0.5}
     ew = [a * r for a, r in zip(e, rel, strict=True)]

@@ -112,6 +112,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"), default="auto")
     args = ap.parse_args(argv)
+    from service.stance.hardware import choose_runtime
+
+    try:
+        choose_runtime(args.backend, args.precision, bf16=False)
+    except ValueError as exc:
+        raise SystemExit(f"Error: {exc}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     from service.backbone import ensure_backbone
     from service.settings import Settings

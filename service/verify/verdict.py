@@ -138,6 +138,11 @@ def confidence(curve: tuple[float, ...], deciding: float, about: float) -> float
     return _sigmoid(a * deciding + b + (rest[0] * about if rest else 0.0))
 
 
+def most_about(items: list[ScoredCandidate]) -> float:
+    """The relevance of the passage most about the claim (0 without evidence): a curve's "about" term."""
+    return max((item.relevance for item in items), default=0.0)
+
+
 def decide(items: list[ScoredCandidate], params: VerdictParams) -> ClaimVerdict:
     support, best_support = 0.0, None
     for item in items:
@@ -164,10 +169,9 @@ def decide(items: list[ScoredCandidate], params: VerdictParams) -> ClaimVerdict:
         verdict, deciding = "REFUTED", refute
     else:
         verdict, deciding = "NOT_ENOUGH_INFO", 1.0 - max(support, refute)
-    about = max((item.relevance for item in items), default=0.0)
     return ClaimVerdict(
         verdict,
-        round(confidence(params.calibration.get(verdict, (4.0, -2.0)), deciding, about), 4),
+        round(confidence(params.calibration.get(verdict, (4.0, -2.0)), deciding, most_about(items)), 4),
         round(support, 6),
         round(refute, 6),
         round(deciding, 6),
