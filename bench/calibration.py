@@ -108,6 +108,8 @@ def main() -> None:
     from service.runtime import configure_threads
 
     configure_threads(2)
+    if not args.records.is_file():
+        raise SystemExit(f"Error: no records at {args.records}; write them with factcheck eval climate-fever --records")
     climate_fever = [r for r in load_records(args.records) if r.fold is not None]
     if any("rel" not in e for r in climate_fever for e in r.evidence):
         raise SystemExit(
