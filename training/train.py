@@ -86,6 +86,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="distil the starting model (--init-from) into a student of this many of its encoder layers (evenly "
         "spaced, the top one kept); 0 trains the model as it is",
     )
+    ap.add_argument(
+        "--quant-aware",
+        type=int,
+        choices=(0, 7, 8),
+        default=0,
+        help="fine-tune the starting model (--init-from) for ONNX Runtime's dynamic int8, its weights rounded to "
+        "this many bits (7: reduce_range, safe on AVX2 CPUs without VNNI), against its own fp32 outputs "
+        "(training/quant_aware.py); 0: off",
+    )
     ap.add_argument("--distill-alpha", type=float, default=0.8, help="weight of the teacher's soft labels (rest: gold)")
     ap.add_argument("--distill-temperature", type=float, default=2.0, help="softmax temperature of the soft labels")
     ap.add_argument(
@@ -214,6 +223,10 @@ def build_model(backbone: Path, freeze_layers: int, init_from: Path | None = Non
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.quant_aware and (args.init_from is None or args.student_layers):
+        raise SystemExit(
+            "Error: --quant-aware fine-tunes a trained model as it is: name it with --init-from, without --student-layers"
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -245,6 +258,13 @@ def main(argv: list[str] | None = None) -> None:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
         for layer in model.bert.encoder.layer[: args.freeze_layers]:
             layer.requires_grad_(False)
+    if args.quant_aware:
+        import copy
+
+        from training.quant_aware import prepare
+
+        teacher = copy.deepcopy(model).eval().requires_grad_(False).to(device)
+        model = prepare(model, args.quant_aware)
     model.to(device)
 
     precision = pick_precision(args.precision, device)
@@ -354,6 +374,10 @@ def main(argv: list[str] | None = None) -> None:
 
     state["elapsed"] = time.time() - t_start
     final = args.out / "final"
+    if args.quant_aware:
+        from training.quant_aware import strip
+
+        strip(model)
     model.save_pretrained(str(final))
     tokenizer.save_pretrained(str(final))
     (args.out / "train_state.json").write_text(

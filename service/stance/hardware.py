@@ -66,8 +66,9 @@ def choose_runtime(backend: str = "auto", precision: str = "auto", bf16: bool | 
     AVX512-BF16 (2026-12-06, v3 weights): 1.6-1.9x fp32's pairs/s and 0.3 points under it on the calibration
     split, but it flips 7% of pair labels, and 5 of 68 gold-set verdicts (accuracy 0.897 to 0.868) and
     4 of 114 frozen-set verdicts (0.421 to 0.404) where bf16 flips none. Keeping the FFN output layers in
-    fp32 (97% of labels kept, 1.55x) still lost 2 gold claims. On an AVX2 CPU without VNNI its
-    U8S8 products can also saturate, which no machine here could measure.
+    fp32 (97% of labels kept, 1.55x) still lost 2 gold claims, and a quantisation-aware fine-tune for 7-bit
+    weights (training/quant_aware.py) lost more than it kept. On an AVX2 CPU without VNNI its U8S8 products can
+    also saturate, which no machine here could measure.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown stance backend {backend!r}; choose one of {', '.join(BACKENDS)}")
