@@ -117,6 +117,7 @@ def to_verified(rank: int, item: ScoredCandidate) -> VerifiedEvidence:
             numbers=cons.numbers if cons else 0,
             dates=cons.dates if cons else 0,
             entities=cons.entities if cons else 0,
+            actions=cons.actions if cons else 0,
             mismatches=list(cons.mismatches) if cons else [],
         ),
         retrieval={

@@ -142,6 +142,10 @@ class Consistency(Schema):
     numbers: int = Field(..., description="+1 the claim's numbers are in the sentence, -1 they differ, 0 not compared.")
     dates: int = Field(..., description="The same for dates.")
     entities: int = Field(..., description="The same for names and places.")
+    actions: int = Field(
+        0,
+        description="-1 the sentence states the opposite of an action of the claim (formed against disbanded), 0 else.",
+    )
     mismatches: list[str] = Field(default_factory=list, description="What differs, for a person.")
 
 
@@ -205,7 +209,8 @@ class VerifyResponse(Schema):
 class MatchRequest(Request):
     claim: str = Field(..., description="The claim, in any language.", examples=["NATO banned Belarusian diplomats"])
     top_k: StrictInt | None = Field(
-        None, description="At most this many fact-checks (1 to FACTCHECK_MAX_TOP_K; default 3).",
+        None,
+        description="At most this many fact-checks (1 to FACTCHECK_MAX_TOP_K; default 3).",
         json_schema_extra=_AT_LEAST_ONE,
     )
     language: str | None = Field(None, description="ISO 639-1 code of the claim's language; detected otherwise.")

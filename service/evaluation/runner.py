@@ -63,7 +63,7 @@ def ensure_index(evalset: EvalSet, settings: Settings, index_dir: Path, progress
 
 
 def _cons(c) -> list[float] | None:
-    return None if c is None else [c.numbers, c.dates, c.entities, c.score]
+    return None if c is None else [c.numbers, c.dates, c.entities, c.score, c.actions]
 
 
 def item_record(item: ScoredCandidate) -> dict:
@@ -92,7 +92,8 @@ def item_from_record(rec: dict) -> ScoredCandidate:
     from service.verify.types import Candidate, Window
 
     def cons(v):
-        return None if v is None else Consistency(int(v[0]), int(v[1]), int(v[2]), float(v[3]), [])
+        # records written before actions were compared have four values
+        return None if v is None else Consistency(int(v[0]), int(v[1]), int(v[2]), float(v[3]), [], *map(int, v[4:5]))
 
     doc = Document(id=rec["document_id"] + "#", content="", meta={"doc_id": rec["document_id"]})
     cand = Candidate(doc, rec["cos"], rec["fused"], rec.get("dense_rank"), rec.get("bm25_rank"))

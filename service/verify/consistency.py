@@ -15,7 +15,8 @@ numbers, dates and names out of both texts (de, en, fr, es, in any mix) and comp
   text, folded so that transliterations ("Tichanowskaja", "Tikhanovskaya") meet.
 
 Each kind gives +1 (every claim item is in the evidence), -1 (the evidence has items of the same
-kind and none agrees) or 0 (nothing to compare). A -1 says little on its own about truth, but it
+kind and none agrees) or 0 (nothing to compare). Actions (actions.py) give -1 (the evidence states the opposite
+of an action of the claim: formed against disbanded) or 0. A -1 says little on its own about truth, but it
 is the strongest cheap hint of a refutation we have, and it is what the verdict layer keys on.
 Everything is regular expressions compiled once; a typical pair takes a fraction of a millisecond.
 
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
+from service.verify import actions as opposite_actions
 from service.verify import names, quantities
 from service.verify.quantities import DatePart
 
@@ -47,6 +49,7 @@ class Consistency:
     entities: int  # +1 every claim name is in the evidence; -1 a gazetteer name is replaced by another of its class
     score: float  # -1 when any field is -1, else the mean of the three fields; 0 when all are 0
     mismatches: list[str]  # for a person: "date: claim 15 June, evidence 14 June"
+    actions: int = 0  # -1 the evidence states the opposite of an action of the claim (actions.py); 0 else
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,6 +233,8 @@ def check(
         mismatches.append(_describe("date", claim_dates, evidence_dates))
     entities, entity_mismatches = _compare_entities(c, e)
     mismatches += entity_mismatches
+    acts, action_mismatches = opposite_actions.compare(claim, evidence)
+    mismatches += action_mismatches
     fields = (numbers, dates, entities)
-    score = -1.0 if min(fields) < 0 else sum(fields) / len(fields)
-    return Consistency(numbers, dates, entities, score, mismatches)
+    score = -1.0 if min(fields) < 0 or acts < 0 else sum(fields) / len(fields)
+    return Consistency(numbers, dates, entities, score, mismatches, acts)

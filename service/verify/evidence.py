@@ -8,7 +8,8 @@ passage is judged:
 - a two-sentence window exists to complete a claim's support across a sentence break; the model
   over-reads contradiction in longer premises that add information, so such a window never
   contradicts more than its own single sentences do;
-- a number, date or place of the claim that the window states differently moves the window's
+- a number, date or place of the claim that the window states differently, or an action of the claim whose
+  opposite the window states ("disband" against "formed", service/verify/actions.py), moves the window's
   entailment towards contradiction ("summit on 15 June" read as entailed by "on 14 June"), and
   when the window otherwise names what the claim names (it is about the same event), some of its
   neutral mass too: the model often shrugs at "handed over in May 2017" against "in May 2019";
@@ -58,7 +59,7 @@ def adjust_window(
     if consistency is None:
         return e, n, c
     fields = (consistency.numbers, consistency.dates, consistency.entities)
-    if min(fields) < 0:
+    if min(fields) < 0 or consistency.actions < 0:
         moved = e * params.mismatch_transfer
         e, c = e - moved, c + moved
         if max(fields) > 0:

@@ -124,7 +124,7 @@ def _explained_away(support: ScoredCandidate | None, refute: ScoredCandidate) ->
     if sup is None or ref is None or ref.score >= 0:
         return False
     matched = {k for k in ("numbers", "dates", "entities") if getattr(sup, k) > 0}
-    failed = {k for k in ("numbers", "dates", "entities") if getattr(ref, k) < 0}
+    failed = {k for k in ("numbers", "dates", "entities", "actions") if getattr(ref, k) < 0}
     return bool(failed) and failed <= matched
 
 

@@ -127,14 +127,14 @@ def test_seed_german_restatement_is_supported(sample_lookup):
     assert result.verdict == "SUPPORTED"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the stance model reads 'form about 20 new units' as entailing 'disband about 20 units' (numbers and "
-    "places agree, the verb is the opposite); needs the lexical-contradiction pairs of issue 24's stance model v3",
-)
 def test_seed_disband_is_refuted(sample_lookup):
+    """The stance model reads "form about 20 new units" as agreeing with "disband about 20 units" (numbers and
+    places agree); the consistency check's opposite actions (service/verify/actions.py) see the verb."""
     result = sample_lookup.verify("Russia announced it would disband about 20 units in its Western Military District")
     assert result.verdict == "REFUTED"
+    first = result.evidence[0]
+    assert first.consistency.actions == -1
+    assert any(m.startswith("action: claim disband") for m in first.consistency.mismatches)
 
 
 def test_one_country_in_two_spellings_is_one_country_to_the_stance_step(sample_lookup):
