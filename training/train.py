@@ -92,8 +92,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=(0, 7, 8),
         default=0,
         help="fine-tune the starting model (--init-from) for ONNX Runtime's dynamic int8, its weights rounded to "
-        "this many bits (7: reduce_range, safe on AVX2 CPUs without VNNI), against its own fp32 outputs "
-        "(training/quant_aware.py); 0: off",
+        "this many bits (7: reduce_range, safe on AVX2 CPUs without VNNI), against its own fp32 outputs weighed "
+        "by --distill-alpha (1.0: those outputs alone; training/quant_aware.py); 0: off",
     )
     ap.add_argument("--distill-alpha", type=float, default=0.8, help="weight of the teacher's soft labels (rest: gold)")
     ap.add_argument("--distill-temperature", type=float, default=2.0, help="softmax temperature of the soft labels")
@@ -281,10 +281,16 @@ def main(argv: list[str] | None = None) -> None:
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    state = {"step": 0, "elapsed": 0.0, "curve": []}
+    state = {"step": 0, "elapsed": 0.0, "curve": [], "quant_aware": args.quant_aware}
     ckpt = args.out / "checkpoint.pt"
     if ckpt.exists():
         saved = torch.load(ckpt, map_location=device, weights_only=False)
+        # a quant-aware model's Linear weights are saved under other names: resuming the other way would drop them
+        if saved["state"].get("quant_aware", 0) != args.quant_aware:
+            raise SystemExit(
+                f"Error: {ckpt} was written with --quant-aware {saved['state'].get('quant_aware', 0)}; resume it with "
+                "the same value, or start a new --out"
+            )
         model.load_state_dict(saved["model"], strict=False)
         opt.load_state_dict(saved["opt"])
         state = saved["state"]

@@ -6,15 +6,15 @@ into its opposite, so a small lexicon of opposite actions, in de, en, fr and es 
 are often in two of them), finds what the model misses: the window states the opposite of an action of the
 claim and not the action itself.
 
-Only contrary actions of one agent on one thing are listed (form/disband, impose/lift, accept/reject,
-allow/ban, join/leave): a converse pair such as win/lose or buy/sell is true of two agents at once ("Argentina
-won" and "France lost" agree), and rise/fall is said of two quantities side by side ("Arctic sea ice declined
-while Antarctic ice increased": four Climate-FEVER claims turned wrong with it). Open/close is left out too: a
-share opens at one price and closes at another, and a building closed for years reopens, all in one report (a
-development-set claim on a share's first day met such a window). A text with a negation is not compared: "did not disband" is no
-opposite of "formed". Forms that are mostly another word ("fall" the season, "Bildung" education, "impuesto" a
-tax) are left out: a mismatch moves the stance towards refutation, so the lexicon errs
-towards saying nothing.
+Only contrary actions of one agent on one thing are listed (form/disband, impose/lift, accept/reject, allow/ban,
+join/leave): a converse pair such as win/lose or buy/sell is true of two agents at once ("Argentina won" and
+"France lost" agree), and rise/fall is said of two quantities side by side ("Arctic sea ice declined while
+Antarctic ice increased": four Climate-FEVER claims turned wrong with it). Open/close is left out too: a share
+opens at one price and closes at another, and a building closed for years reopens, all in one report (a
+development-set claim on a share's first day met such a window). A text with a negation is not compared: "did not
+disband" is no opposite of "formed". Forms that are mostly another word ("Bildung" education, "Gründen" reasons,
+"angenommen" assumed, English "former" against French "former", "retired", "permet" makes possible, "impuesto" a
+tax) are left out: a mismatch moves the stance towards refutation, so the lexicon errs towards saying nothing.
 """
 
 from __future__ import annotations
@@ -24,16 +24,17 @@ from functools import lru_cache
 
 # One pattern per side of a pair, every language in it; matched as whole words, case folded.
 _SIDES: dict[str, str] = {
-    "form": r"formed|forming|creat(?:e|es|ed|ing)|set(?:s|ting)? up|establish(?:es|ed|ing)?"
-    r"|aufstell\w*|aufgestellt\w*|aufzustellen|gründ\w*|gegründet\w*|bildet|bilden|bildete|bildeten|gebildet\w*"
-    r"|créer|crée|créé\w*|créent|créera\w*|création|former|formé\w*|forment|formera\w*|mis\w* sur pied"
+    "form": r"formed|forming|creat(?:e|es|ed|ing)|set(?:s|ting)? up|establish(?:es|ing)?|established(?!\s+that)"
+    r"|aufstell\w*|aufgestellt\w*|aufzustellen|gründet|gründete\w*|gegründet\w*|Gründung"
+    r"|bildet|bilden|bildete|bildeten|gebildet\w*"
+    r"|créer|crée|créé\w*|créent|créera\w*|création|formé\w*|forment|formera\w*|mis\w* sur pied"
     r"|crear|crea|creó|cread[oa]s?|creará\w*|creación|formar|formó|formad[oa]s?|formará\w*",
-    "disband": r"disband\w*|dissolv\w*|dissolution"
+    "disband": r"disband\w*"
     r"|auflös\w*|aufgelöst\w*|aufzulösen|Auflösung"
-    r"|dissou\w*|dissolu\w*|dissolv\w*|démantel\w*"
+    r"|dissou\w*|dissolution|démantel\w*"
     r"|disolv\w*|disuel\w*|disolución|desmantel\w*",
     "impose": r"impos(?:e|es|ed|ing)"
-    r"|verhängt\w*|verhängen|eingeführt\w*"
+    r"|verhängt\w*|verhängen"
     r"|imposé\w*|imposer|imposent"
     r"|impus\w*|impone\w*|imponer",
     "lift": r"lift(?:s|ed|ing)?"
@@ -41,7 +42,7 @@ _SIDES: dict[str, str] = {
     r"|levé\w*|lever|lève\w*|levée"
     r"|levant[óo]|levantad[oa]s?|levantar",
     "accept": r"accept(?:s|ed|ing)?|approv(?:e|es|ed|ing)"
-    r"|angenommen|akzeptier\w*|zugestimmt|billigt\w*|gebilligt"
+    r"|akzeptier\w*|zugestimmt|billigt\w*|gebilligt"
     r"|accept\w*|approuv\w*|adopt\w*"
     r"|acept\w*|aprob\w*",
     "reject": r"reject(?:s|ed|ing)?"
@@ -50,26 +51,27 @@ _SIDES: dict[str, str] = {
     r"|rechaz\w*",
     "allow": r"allow(?:s|ed|ing)?|permit(?:s|ted|ting)?|legali[sz]\w*"
     r"|erlaubt\w*|erlauben|zugelassen\w*|genehmigt\w*"
-    r"|autoris\w*|permis|permet\w*"
-    r"|permiti\w*|permite\w*|autoriz\w*",
-    "ban": r"ban|bans|banned|banning|prohibit\w*|forbid\w*|forbade"
+    r"|autoris\w*"
+    r"|autoriz\w*",
+    "ban": r"ban(?!\s+Ki)|bans|banned|banning|prohibit\w*|forbid\w*|forbade"
     r"|verbot\w*|verbiet\w*|untersag\w*"
-    r"|interdi\w*|prohib\w*"
-    r"|prohib\w*",
+    r"|interdi(?:t|ts|te|tes|re|sent|sait|ction|ctions)|prohib\w*",
     "join": r"join(?:s|ed|ing)?|accession"
     r"|beigetreten|beitreten|beitritt\w*"
     r"|adhér\w*|adhésion|rejoint\w*"
-    r"|adhesión|adhirió|ingres[óo]",
+    r"|adhesión|adhirió|ingresó",
     "leave": r"withdr[ae]w\w*|withdrawal|quit|quits"
     r"|ausgetreten|austreten|austritt\w*"
-    r"|quitt\w*|retir\w*"
-    r"|retir[óo]\w*|abandon[óo]",
+    r"|quitt\w*|retir(?:é|ée|és|ées|er|ent|era)"
+    r"|retiró|retiraron|abandonó",
 }
 _PAIRS = [("form", "disband"), ("impose", "lift"), ("accept", "reject"), ("allow", "ban"), ("join", "leave")]
 OPPOSITE = {a: b for a, b in _PAIRS} | {b: a for a, b in _PAIRS}
 _PATTERNS = {side: re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE) for side, words in _SIDES.items()}
 _NEGATION = re.compile(
-    r"(?<!\w)(?:not|never|no|nicht|kein\w*|nie|niemals|ne|pas|jamais|aucun\w*|nunca|ningún|ninguna)(?!\w)|n't|n'",
+    r"(?<!\w)(?:not|never|no|none|nor|neither|without|nicht|nichts|kein\w*|nie|niemals|weder|ohne"
+    r"|ne|pas|jamais|aucun\w*|ni|sans|nunca|jamás|tampoco|nada|nadie|ningún|ninguna|ninguno)(?!\w)"
+    r"|n['’]t(?!\w)|(?<!\w)n['’](?=[aeiouyhâàéèêîôû])",  # English "didn't"; French "n'a", "n'est" (not "Iran's")
     re.IGNORECASE,
 )
 

@@ -47,7 +47,7 @@ class Consistency:
     numbers: int  # +1 every claim number is in the evidence; -1 it has some of that kind, none matches; 0 else
     dates: int  # same for dates, comparing only the parts both sides give
     entities: int  # +1 every claim name is in the evidence; -1 a gazetteer name is replaced by another of its class
-    score: float  # -1 when any field is -1, else the mean of the three fields; 0 when all are 0
+    score: float  # -1 when any field (actions too) is -1, else the mean of the three fields; 0 when all are 0
     mismatches: list[str]  # for a person: "date: claim 15 June, evidence 14 June"
     actions: int = 0  # -1 the evidence states the opposite of an action of the claim (actions.py); 0 else
 

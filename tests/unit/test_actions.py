@@ -30,8 +30,9 @@ DISBAND = "Russia announced it would disband about 20 units in its Western Milit
         ),
         ("Le Parlement a rejeté la réforme.", "Parliament approved the reform on Tuesday.", ("rejeté", "approved")),
         ("Le conseil a interdit la vente.", "The council allowed the sale.", ("interdit", "allowed")),
+        ("Iran's army disbanded two units.", "Iran's army formed two units.", ("disbanded", "formed")),  # no negation
     ],
-    ids=["en-en", "en-de", "es-en", "de-fr", "fr-en", "fr-en ban"],
+    ids=["en-en", "en-de", "es-en", "de-fr", "fr-en", "fr-en ban", "possessive"],
 )
 def test_the_opposite_action_in_any_language_pair_is_a_mismatch(claim, evidence, words):
     assert compare(claim, evidence) == (-1, [f"action: claim {words[0]}, evidence {words[1]}"])
@@ -46,6 +47,10 @@ def test_the_opposite_action_in_any_language_pair_is_a_mismatch(claim, evidence,
         ("Die EU verhängt Sanktionen.", "Die EU hat Sanktionen verhängt, die USA haben ihre aufgehoben."),  # both
         ("Arm shares closed at 63.59 dollars.", "L'action a ouvert à 56,10 dollars."),  # open/close is not listed
         ("Arctic sea ice declined.", "Antarctic sea ice increased."),  # rise/fall: two quantities side by side
+        ("Russia will disband the units.", "The former defence minister spoke."),  # "former": previous
+        ("Russia will disband the units.", "Er trat aus gesundheitlichen Gründen zurück."),  # "Gründen": reasons
+        ("Russia disbanded the units.", "Russia didn’t create new units."),  # a negation with a curly apostrophe
+        ("Ukraine joined the talks.", "A retired general said so."),  # "retired" is no withdrawal
         ("It rained in Brussels.", "Russia formed new units."),  # the claim names no action
     ],
 )

@@ -80,7 +80,9 @@ def gather(
     for c in found.values():
         if c.compared:
             record = fact_checks.records[c.row]
-            c.mismatch = check(claim, record.claim, language, record.language).score < 0
+            agreement = check(claim, record.claim, language, record.language)
+            # numbers, dates and names only: the matcher's weights were fitted on them, before actions were compared
+            c.mismatch = min(agreement.numbers, agreement.dates, agreement.entities) < 0
     return list(found.values())
 
 
@@ -118,8 +120,13 @@ class PriorFactChecks:
     """Each claim's published fact-checks of the same claim: at most ``top_k``, those over the
     matcher's threshold, best first (none when the index holds no fact-check)."""
 
-    def __init__(self, document_store: SearchStore, top_k: int = 3, params: MatcherParams | None = None,
-                 scales: dict[str, tuple[float, float]] | None = None) -> None:
+    def __init__(
+        self,
+        document_store: SearchStore,
+        top_k: int = 3,
+        params: MatcherParams | None = None,
+        scales: dict[str, tuple[float, float]] | None = None,
+    ) -> None:
         self.document_store = document_store
         self.top_k = top_k
         self.params = params
@@ -156,8 +163,9 @@ class PriorFactChecks:
             self.scales = VerdictParams.load().cosine_scale
 
     @component.output_types(matches=list[list[dict]], ms=float)
-    def run(self, documents: list[Document], claims: list[str], languages: list[str | None],
-            top_k: int | None = None) -> dict:
+    def run(
+        self, documents: list[Document], claims: list[str], languages: list[str | None], top_k: int | None = None
+    ) -> dict:
         started = time.perf_counter()
         self.warm_up()
         fact_checks = getattr(self.document_store, "fact_checks", None)
