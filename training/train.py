@@ -198,6 +198,16 @@ def distillation_loss(student_logits, teacher_logits, gold_loss, alpha: float, t
     return alpha * soft * t * t + (1 - alpha) * gold_loss
 
 
+def check_resume(ckpt: Path, saved_state: dict, quant_aware: int) -> None:
+    """Refuse a checkpoint written with another ``--quant-aware``: a quant-aware model's Linear weights are saved
+    under other names, and loading them into the other kind of model (``strict=False``) would drop them silently."""
+    written = saved_state.get("quant_aware", 0)  # checkpoints from before the option: 0
+    if written != quant_aware:
+        raise SystemExit(
+            f"Error: {ckpt} was written with --quant-aware {written}; resume it with the same value, or start a new --out"
+        )
+
+
 def build_model(backbone: Path, freeze_layers: int, init_from: Path | None = None):
     from transformers import AutoTokenizer, BertForSequenceClassification
 
@@ -285,12 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     ckpt = args.out / "checkpoint.pt"
     if ckpt.exists():
         saved = torch.load(ckpt, map_location=device, weights_only=False)
-        # a quant-aware model's Linear weights are saved under other names: resuming the other way would drop them
-        if saved["state"].get("quant_aware", 0) != args.quant_aware:
-            raise SystemExit(
-                f"Error: {ckpt} was written with --quant-aware {saved['state'].get('quant_aware', 0)}; resume it with "
-                "the same value, or start a new --out"
-            )
+        check_resume(ckpt, saved["state"], args.quant_aware)
         model.load_state_dict(saved["model"], strict=False)
         opt.load_state_dict(saved["opt"])
         state = saved["state"]

@@ -68,3 +68,14 @@ def test_quant_aware_training_needs_a_trained_model_as_it_is(tmp_path, extra):
     with pytest.raises(SystemExit, match="--quant-aware fine-tunes a trained model as it is"):
         main(["--quant-aware", "7", "--out", str(tmp_path / "run"), *extra])
     assert not (tmp_path / "run").exists()  # refused before anything is written
+
+
+def test_a_checkpoint_resumes_only_with_its_own_quant_aware_setting(tmp_path):
+    from training.train import check_resume
+
+    ckpt = tmp_path / "checkpoint.pt"
+    check_resume(ckpt, {"step": 10, "quant_aware": 7}, 7)
+    check_resume(ckpt, {"step": 10}, 0)  # written before the option existed
+    for state, asked in (({"step": 10, "quant_aware": 7}, 0), ({"step": 10}, 7), ({"quant_aware": 8}, 7)):
+        with pytest.raises(SystemExit, match="was written with --quant-aware"):
+            check_resume(ckpt, state, asked)
