@@ -80,17 +80,13 @@ def quantize_static_graph(fp32: Path, out: Path, classifier, pairs) -> Path:
 def candidate_graph(run: Path, tmp: Path, threads: int) -> Path:
     """The fp32 ONNX graph of ``run``'s final weights, exported as the service exports the shipped ones (in a
     scratch model cache: the real one is untouched)."""
-    from service.backbone import ensure_backbone
     from service.settings import Settings
     from service.stance import StanceScorer
     from service.stance.onnx_runtime import FP32
-    from training.compare import write_candidate
+    from training.compare import scratch_cache, write_candidate
 
     cache = Settings().model_cache_dir
-    scratch = tmp / "candidate-cache"
-    scratch.mkdir()
-    backbone = ensure_backbone(cache)
-    (scratch / backbone.name).symlink_to(backbone)  # converted once; only the stance model differs
+    scratch = scratch_cache(tmp / "candidate-cache", cache)
     weights = write_candidate(str(run), cache, tmp / "candidate-weights")
     scorer = StanceScorer(cache_dir=scratch, weights_dir=weights, backend="onnx", precision="fp32", threads=threads)
     scorer.warm_up()

@@ -50,6 +50,17 @@ def _weight_files(spec: str, cache: Path) -> list[Path]:
     return files
 
 
+def scratch_cache(folder: Path, cache: Path) -> Path:
+    """A new model cache at ``folder`` sharing ``cache``'s converted backbone (converted once; only the stance
+    model differs): a candidate is assembled and exported there, and the real cache is left untouched."""
+    from service.backbone import ensure_backbone
+
+    backbone = ensure_backbone(cache)
+    folder.mkdir()
+    (folder / backbone.name).symlink_to(backbone)
+    return folder
+
+
 def write_candidate(spec: str, cache: Path, out: Path) -> Path:
     """The candidate's weights as a shippable folder (fp16, no word embeddings) at ``out``."""
     from training.export import export_weights
@@ -119,11 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as exc:
         raise SystemExit(f"Error: {exc}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    from service.backbone import ensure_backbone
     from service.settings import Settings
 
     cache = Settings().model_cache_dir
-    backbone = ensure_backbone(cache)
     sets = {"calibration": calibration_set(args.data_root), **eval_sets(args.data_root)}
     sets["lexical"] = lexical_eval_pairs(args.data_root)
     if args.limit:
@@ -133,9 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="stance-compare-") as tmp:
         for i, spec in enumerate(args.candidates):
-            scratch = Path(tmp) / f"cache{i}"
-            scratch.mkdir()
-            (scratch / backbone.name).symlink_to(backbone)  # converted once; only the stance model differs
+            scratch = scratch_cache(Path(tmp) / f"cache{i}", cache)
             t0 = time.perf_counter()
             weights = write_candidate(spec, cache, Path(tmp) / f"weights{i}")
             results[spec] = score(weights, scratch, sets, args.backend, args.precision)

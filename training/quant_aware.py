@@ -13,6 +13,9 @@ On AVX2 CPUs without VNNI, ONNX Runtime multiplies uint8 by int8 with an instruc
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 
@@ -79,3 +82,20 @@ def strip(model: torch.nn.Module) -> torch.nn.Module:
             if isinstance(child, FakeQuantLinear):
                 setattr(module, child_name, child.linear)
     return model
+
+
+def prepare_with_teacher(model: torch.nn.Module, bits: int) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """(teacher, student): a frozen fp32 copy of ``model``, whose outputs the student learns, and ``model`` itself
+    prepared (in place) to compute as the int8 runtime will."""
+    teacher = copy.deepcopy(model).eval().requires_grad_(False)
+    return teacher, prepare(model, bits)
+
+
+def check_resume(ckpt: Path, saved_state: dict, quant_aware: int) -> None:
+    """Refuse a checkpoint written with another ``--quant-aware``: a quant-aware model's Linear weights are saved
+    under other names, and loading them into the other kind of model (``strict=False``) would drop them silently."""
+    written = saved_state.get("quant_aware", 0)  # checkpoints from before the option: 0
+    if written != quant_aware:
+        raise SystemExit(
+            f"Error: {ckpt} was written with --quant-aware {written}; resume it with the same value, or start a new --out"
+        )

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from training.data import LABELS, MIX_VERSIONS, Pair, eval_sets, source_part
+from training.distill import distillation_loss, make_student
 from training.mix import train_mix
 
 log = logging.getLogger("training")
@@ -167,47 +168,6 @@ def accuracy(
     return right / max(1, len(pairs))
 
 
-def student_layers(total: int, keep: int) -> list[int]:
-    """``keep`` of ``total`` encoder layers, evenly spaced, ending with the top one (12 -> 6: 1, 3, ..., 11)."""
-    if not 0 < keep <= total:
-        raise SystemExit(f"Error: --student-layers must be between 1 and {total}, got {keep}")
-    return [round((i + 1) * total / keep) - 1 for i in range(keep)]
-
-
-def make_student(model, keep: int):
-    """The model cut to ``keep`` encoder layers (copies: the teacher is left whole)."""
-    import copy
-
-    student = copy.deepcopy(model)
-    layers = student.bert.encoder.layer
-    student.bert.encoder.layer = torch.nn.ModuleList([layers[i] for i in student_layers(len(layers), keep)])
-    student.config.num_hidden_layers = keep
-    return student
-
-
-def distillation_loss(student_logits, teacher_logits, gold_loss, alpha: float, temperature: float):
-    """Hinton et al. (2015): KL to the teacher's softened distribution (times T^2, so its gradients keep their
-    scale) mixed with the gold labels' cross-entropy."""
-    import torch.nn.functional as F
-
-    t = temperature
-    soft = F.kl_div(
-        F.log_softmax(student_logits.float() / t, dim=-1), F.softmax(teacher_logits.float() / t, dim=-1),
-        reduction="batchmean",
-    )  # fmt: skip
-    return alpha * soft * t * t + (1 - alpha) * gold_loss
-
-
-def check_resume(ckpt: Path, saved_state: dict, quant_aware: int) -> None:
-    """Refuse a checkpoint written with another ``--quant-aware``: a quant-aware model's Linear weights are saved
-    under other names, and loading them into the other kind of model (``strict=False``) would drop them silently."""
-    written = saved_state.get("quant_aware", 0)  # checkpoints from before the option: 0
-    if written != quant_aware:
-        raise SystemExit(
-            f"Error: {ckpt} was written with --quant-aware {written}; resume it with the same value, or start a new --out"
-        )
-
-
 def build_model(backbone: Path, freeze_layers: int, init_from: Path | None = None):
     from transformers import AutoTokenizer, BertForSequenceClassification
 
@@ -269,12 +229,10 @@ def main(argv: list[str] | None = None) -> None:
         for layer in model.bert.encoder.layer[: args.freeze_layers]:
             layer.requires_grad_(False)
     if args.quant_aware:
-        import copy
+        from training.quant_aware import prepare_with_teacher
 
-        from training.quant_aware import prepare
-
-        teacher = copy.deepcopy(model).eval().requires_grad_(False).to(device)
-        model = prepare(model, args.quant_aware)
+        teacher, model = prepare_with_teacher(model, args.quant_aware)
+        teacher.to(device)
     model.to(device)
 
     precision = pick_precision(args.precision, device)
@@ -295,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     ckpt = args.out / "checkpoint.pt"
     if ckpt.exists():
         saved = torch.load(ckpt, map_location=device, weights_only=False)
+        from training.quant_aware import check_resume
+
         check_resume(ckpt, saved["state"], args.quant_aware)
         model.load_state_dict(saved["model"], strict=False)
         opt.load_state_dict(saved["opt"])

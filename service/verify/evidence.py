@@ -59,7 +59,7 @@ def adjust_window(
     if consistency is None:
         return e, n, c
     fields = (consistency.numbers, consistency.dates, consistency.entities)
-    if min(fields) < 0 or consistency.actions < 0:
+    if consistency.score < 0:  # a number, date, name or action differs
         moved = e * params.mismatch_transfer
         e, c = e - moved, c + moved
         if max(fields) > 0:

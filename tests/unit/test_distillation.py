@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from training.train import distillation_loss, make_student, student_layers
+from training.distill import distillation_loss, make_student, student_layers
 
 pytestmark = pytest.mark.unit
 

@@ -71,7 +71,7 @@ def test_quant_aware_training_needs_a_trained_model_as_it_is(tmp_path, extra):
 
 
 def test_a_checkpoint_resumes_only_with_its_own_quant_aware_setting(tmp_path):
-    from training.train import check_resume
+    from training.quant_aware import check_resume
 
     ckpt = tmp_path / "checkpoint.pt"
     check_resume(ckpt, {"step": 10, "quant_aware": 7}, 7)
