@@ -46,8 +46,9 @@ CANDIDATES: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
-def parse_args() -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(doc: str = __doc__) -> argparse.Namespace:
+    """The arguments of a bench that refits ``verdict.json`` from records (this one, bench/thresholds.py)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=Path, required=True, help="Climate-FEVER records from factcheck eval --records")
     ap.add_argument("--work-dir", type=Path, help="where the three news indexes are built and kept (default: temp)")
     ap.add_argument("--write-params", action="store_true", help=f"write the rule's choice into {PARAMS_FILE.name}")
@@ -102,28 +103,34 @@ def out_of_fold_ece(sets: dict[str, list], names: tuple[str, ...], about: bool) 
     return {n: ece(*scored[n]) for n in TUNING}
 
 
-def main() -> None:
-    args = parse_args()
+def evaluation_sets(records: Path, work_dir: Path | None, prefix: str) -> dict[str, list]:
+    """The three tuning sets and the frozen set as claim records: Climate-FEVER read from ``records``
+    (``factcheck eval climate-fever --records``), the three news sets checked by the pipeline now."""
     from service.evaluation.runner import load_records
     from service.runtime import configure_threads
 
     configure_threads(2)
-    if not args.records.is_file():
-        raise SystemExit(f"Error: no records at {args.records}; write them with factcheck eval climate-fever --records")
-    climate_fever = [r for r in load_records(args.records) if r.fold is not None]
+    if not records.is_file():
+        raise SystemExit(f"Error: no records at {records}; write them with factcheck eval climate-fever --records")
+    climate_fever = [r for r in load_records(records) if r.fold is not None]
     if any("rel" not in e for r in climate_fever for e in r.evidence):
         raise SystemExit(
-            f"Error: {args.records} was written before records kept each passage's relevance; write it again with "
+            f"Error: {records} was written before records kept each passage's relevance; write it again with "
             "factcheck eval climate-fever --records"
         )
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="bench-calibration-"))
-    print(f"CPU: {cpu_kind()}\n")
-    sets = {
+    work = work_dir or Path(tempfile.mkdtemp(prefix=prefix))
+    return {
         "climate-fever": climate_fever,
         "gold": news_records(SAMPLE, work / "sample-index", read_jsonl(GOLD)),
         "dev": news_records(DEV / "corpus.jsonl", work / "dev-index", read_jsonl(DEV / "claims.jsonl")),
         "frozen": news_records(XLING / "corpus.jsonl", work / "xling-index", read_jsonl(XLING / "claims.jsonl")),
     }
+
+
+def main() -> None:
+    args = parse_args()
+    print(f"CPU: {cpu_kind()}\n")
+    sets = evaluation_sets(args.records, args.work_dir, "bench-calibration-")
     shipped = VerdictParams.load()
     scores = {"shipped": ({n: set_ece(sets[n], shipped) for n in TUNING}, set_ece(sets["frozen"], shipped))}
     for name, (names, about) in CANDIDATES.items():

@@ -313,8 +313,7 @@ def main() -> None:
             print(format_table(cv["rows"]), "\n")
             for i, p in enumerate(cv["fitted"]):
                 print(
-                    f"  fold {i}: support {p.support_threshold} refute {p.refute_threshold} "
-                    f"conflict {p.conflict_threshold} relevance {p.relevance_low}-{p.relevance_high}"
+                    f"  fold {i}: support {p.support_threshold} refute {p.refute_threshold} conflict {p.conflict_threshold}"
                 )
             print(f"\n## Gold set ({GOLD.name}, {len(gold)} claims), default thresholds\n")
             print(format_table({"verify pipeline (confidence out of fold)": cv["gold"]}))

@@ -1,6 +1,6 @@
 """Fitting the verdict rule and its confidence out of fold, from claim records (no model runs).
 
-- ``fit_rule``: coordinate descent over the rule's thresholds and relevance ramp, maximising
+- ``fit_rule``: coordinate descent over the rule's thresholds, maximising
   macro-F1 on the training claims.
 - ``fit_calibration``: one logistic curve per verdict, P(correct | deciding score, how much the evidence is
   about the claim).
@@ -19,12 +19,12 @@ from service.evaluation.metrics import LABELS, macro_f1
 from service.evaluation.runner import ClaimRecord, item_from_record
 from service.verify.verdict import VerdictParams, decide, most_about, relevance
 
+# The thresholds only: a record's entailment and contradiction are already weighed by relevance (the pipeline's
+# relevance step), so the relevance ramp cannot be refitted from records.
 GRID = {
     "support_threshold": [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
     "refute_threshold": [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
-    "conflict_threshold": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
-    "relevance_low": [0.70, 0.74, 0.77, 0.80, 0.82],
-    "relevance_high": [0.80, 0.83, 0.86, 0.89],
+    "conflict_threshold": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01],  # 1.01: never CONFLICTING
 }
 
 
@@ -45,8 +45,6 @@ def fit_rule(
         for name, values in GRID.items():
             for value in values:
                 trial = replace(best, **{name: value})
-                if trial.relevance_high <= trial.relevance_low:
-                    continue
                 f1 = macro_f1(labels, predict(items, trial))
                 if f1 > best_f1 + 1e-9:
                     best, best_f1 = trial, f1

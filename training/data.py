@@ -230,7 +230,7 @@ def calibration_set(root: Path, per_source: int = 1000, seed: int = 13) -> list[
     return rng.sample(vit, min(per_source, len(vit))) + rng.sample(xn, min(per_source, len(xn)))
 
 
-MIX_VERSIONS = ("v1", "v2", "v3", "v4")
+MIX_VERSIONS = ("v1", "v2", "v3", "v4", "v5")
 V3_REPLAY = 0.3  # the share of v2's parts that v3 keeps, so a stage sees the new parts without forgetting
 
 

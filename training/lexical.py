@@ -188,33 +188,56 @@ _UNCLEAN = {
 }
 
 
-def _opposites(lang: str) -> dict[str, str]:
+# The v5 mix keeps only contrary decisions of one agent on one thing (form/disband, impose/lift, accept or
+# approve/reject, allow/ban, join/leave, confirm/deny, support/oppose, agree/refuse): a report cannot state both.
+# Scalar pairs (rise/fall, more/less), times (before/after, start/end), converse pairs (win/lose, buy/sell) and
+# the rest (open/close, arrive/depart) can both be true of one event, as service/verify/actions.py found.
+CONTRARY: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        "form forms formed accept accepts accepted allowed allows confirmed confirms supported supports "
+        "imposed imposes impose joined approved".split()
+    )
+    | {"agreed to"},
+    "de": frozenset(
+        "aufgestellt gegründet beigetreten verhängt genehmigt angenommen bestätigt erlaubt zugestimmt".split()
+    ),
+    "fr": frozenset("accepte accepté autorisé confirme confirmé créé rejoint imposé impose interdit".split()),
+    "es": frozenset("acepta aceptó confirma confirmó permite permitió creó levantó".split()),
+}
+
+
+def _opposites(lang: str, contrary_only: bool = False) -> dict[str, str]:
     out = {}
+    kept = (lambda a: a in CONTRARY[lang]) if contrary_only else (lambda a: True)
     for a, b in _BOTH_WAYS[lang]:
-        out[a], out[b] = b, a
+        if kept(a):
+            out[a], out[b] = b, a
     for a, b in _ONE_WAY[lang]:
-        out[a] = b
+        if kept(a):
+            out[a] = b
     return out
 
 
-_OPPOSITES = {lang: _opposites(lang) for lang in NEWS_LANGS}
-_PATTERNS = {
-    lang: re.compile(r"\b(" + "|".join(sorted(map(re.escape, ops), key=len, reverse=True)) + r")\b", re.IGNORECASE)
-    for lang, ops in _OPPOSITES.items()
-}
+def _pattern(ops: dict[str, str]) -> re.Pattern:
+    return re.compile(r"\b(" + "|".join(sorted(map(re.escape, ops), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+_OPPOSITES = {(lang, c): _opposites(lang, c) for lang in NEWS_LANGS for c in (False, True)}
+_PATTERNS = {key: _pattern(ops) for key, ops in _OPPOSITES.items()}
 _UNCLEAN_RE = {lang: re.compile(pattern, re.IGNORECASE) for lang, pattern in _UNCLEAN.items()}
 
 
-def flip(text: str, lang: str) -> str | None:
+def flip(text: str, lang: str, contrary_only: bool = False) -> str | None:
     """The text with its first word of the lexicon turned into the opposite, or None where it has none or
-    where negation, a question or a condition would make the flip unclean."""
+    where negation, a question or a condition would make the flip unclean. ``contrary_only``: the
+    :data:`CONTRARY` part of the lexicon alone."""
     if _UNCLEAN_RE[lang].search(text):
         return None
-    match = _PATTERNS[lang].search(text)
+    match = _PATTERNS[lang, contrary_only].search(text)
     if not match:
         return None
     word = match.group(0)
-    opposite = _OPPOSITES[lang][word.lower()]
+    opposite = _OPPOSITES[lang, contrary_only][word.lower()]
     if word[0].isupper():
         opposite = opposite[0].upper() + opposite[1:]
     return text[: match.start()] + opposite + text[match.end() :]
@@ -247,12 +270,14 @@ def _parallel_texts(nli_root: Path, split: str) -> list[dict[str, str]]:
     return list({texts["en"]: texts for texts in out}.values())  # premises repeat over three rows
 
 
-def _parallel_pairs(texts: Iterable[dict[str, str]], rng: random.Random, translations: int) -> list[Pair]:
+def _parallel_pairs(
+    texts: Iterable[dict[str, str]], rng: random.Random, translations: int, contrary_only: bool = False
+) -> list[Pair]:
     out: list[Pair] = []
     texts = list(texts)
     for item in texts:
         for lang in NEWS_LANGS:
-            flipped = flip(item[lang], lang)
+            flipped = flip(item[lang], lang, contrary_only)
             if flipped is None:
                 continue
             # the evidence in the claim's language one time in four, as in the product's traffic
@@ -267,12 +292,13 @@ def _parallel_pairs(texts: Iterable[dict[str, str]], rng: random.Random, transla
 
 
 def lexical_parts(
-    nli_root: Path, rng: random.Random, english: int = 4000, translations: int = 6000
+    nli_root: Path, rng: random.Random, english: int = 4000, translations: int = 6000, contrary_only: bool = False
 ) -> dict[str, list[Pair]]:
-    """The v4 parts: lexical contradictions with their copies, and translations."""
-    parallel = _parallel_pairs(_parallel_texts(nli_root, "test"), rng, translations)
+    """The v4 parts: lexical contradictions with their copies, and translations (v5: contrary actions only)."""
+    parallel = _parallel_pairs(_parallel_texts(nli_root, "test"), rng, translations, contrary_only)
     lexical = [p for p in parallel if p.source.startswith("lexical")]
-    candidates = [(s, f) for s in english_sentences(nli_root.parent / "nli-extra") if (f := flip(s, "en"))]
+    extra = nli_root.parent / "nli-extra"
+    candidates = [(s, f) for s in english_sentences(extra) if (f := flip(s, "en", contrary_only))]
     for sentence, flipped in rng.sample(candidates, min(english // 2, len(candidates))):
         lexical.append(Pair(sentence, flipped, 2, "lexical-contradiction-en-en"))
         lexical.append(Pair(sentence, sentence, 0, "lexical-copy-en-en"))

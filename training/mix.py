@@ -35,13 +35,14 @@ def train_mix(
     (SNLI and SICK sampled); v2 takes every XNLI language and all of SNLI, its counterfactuals
     and SICK, for a CPU run fast enough (bf16) to see more than 100k pairs. v3 keeps a share of v2 and
     adds the fact-checking pairs of :mod:`training.extra` (unrelated text as neutral, headline stance). v4 is
-    v3 with the rule-made pairs of :mod:`training.lexical` (opposite actions, translations). ``drop`` leaves
-    parts out, for an ablation.
+    v3 with the rule-made pairs of :mod:`training.lexical` (opposite actions, translations); v5 is v4 with only the
+    contrary actions of one agent flipped (no scalar, time or converse pairs). ``drop`` leaves parts out, for an
+    ablation.
     """
     if version not in MIX_VERSIONS:
         raise ValueError(f"unknown mix version {version!r}; choose one of {', '.join(MIX_VERSIONS)}")
     rng = random.Random(seed)
-    xnli = _xnli_part(root, rng, "v2" if version in ("v3", "v4") else version)
+    xnli = _xnli_part(root, rng, "v2" if version in ("v3", "v4", "v5") else version)
     snli, sick = snli_pairs(root), sick_pairs(root)
     parts = {
         "xnli": xnli,
@@ -53,18 +54,18 @@ def train_mix(
         "sick": rng.sample(sick, 4000) if version == "v1" else sick,
         "fever-adv": fever_other(root),
     }
-    if version in ("v3", "v4"):
+    if version in ("v3", "v4", "v5"):
         parts = {name: rng.sample(pairs, int(len(pairs) * V3_REPLAY)) for name, pairs in parts.items()}
         parts.update(v3_parts(root, rng))
-    if version == "v4":
-        parts.update(lexical_parts(root, rng))
+    if version in ("v4", "v5"):
+        parts.update(lexical_parts(root, rng, contrary_only=version == "v5"))
     unknown = set(drop) - set(parts)
     if unknown:
         raise ValueError(f"no part {', '.join(sorted(unknown))} in mix {version}; its parts: {', '.join(parts)}")
     parts = {name: pairs for name, pairs in parts.items() if name not in drop}
     held_out = {(p.premise, p.hypothesis) for pairs in eval_sets(root).values() for p in pairs}
     held_out |= {(p.premise, p.hypothesis) for p in calibration_set(root)}
-    if version in ("v3", "v4"):  # FNC-1's competition test is the held-out news evaluation
+    if version in ("v3", "v4", "v5"):  # FNC-1's competition test is the held-out news evaluation
         held_out |= {(p.premise, p.hypothesis) for p in fnc1_pairs(root.parent / "nli-extra", "test")}
     mix: list[Pair] = []
     counts: dict[str, int] = {}

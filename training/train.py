@@ -71,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--mix",
         choices=MIX_VERSIONS,
         default="v2",
-        help="training mix (v1: stages 1-2; v2: wider; v3, v4: see MODEL_CARD)",
+        help="training mix (v1: stages 1-2; v2: wider; v3 to v5: see MODEL_CARD)",
     )
     ap.add_argument(
         "--drop-part",

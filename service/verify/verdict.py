@@ -37,6 +37,7 @@ class VerdictParams:
     support_threshold: float = 0.5
     refute_threshold: float = 0.5
     conflict_threshold: float = 0.7  # both sides at least this strong, in different documents
+    thresholds_fitted_on: str = "defaults (not fitted)"
     mismatch_transfer: float = 0.8  # share of a mismatched window's entailment that becomes contradiction
     mismatch_neutral_transfer: float = 0.5  # ... and of its neutral mass, when it names what the claim names
     match_transfer: float = 0.5  # share of contradiction that becomes entailment when every detail agrees

@@ -66,11 +66,43 @@ def test_every_contradiction_has_its_copy_and_translations_entail():
     assert all(p.source.split("-")[1] != p.source.split("-")[2] for p in translations)
 
 
+@pytest.fixture(scope="module")
+def v4_counts() -> dict[str, int]:
+    return train_mix(NLI, seed=3, version="v4")[1]
+
+
 @pytest.mark.skipif(not NLI.exists(), reason="needs ../shared/data/nli")
-def test_an_ablation_leaves_one_part_out_and_names_unknown_parts():
-    with_lexical = train_mix(NLI, seed=3, version="v4")[1]
+def test_an_ablation_leaves_one_part_out_and_names_unknown_parts(v4_counts):
+    with_lexical = v4_counts
     without = train_mix(NLI, seed=3, version="v4", drop=("lexical",))[1]
     assert with_lexical["lexical"] > 1000 and "lexical" not in without
     assert {k: v for k, v in with_lexical.items() if k != "lexical"} == without
     with pytest.raises(ValueError, match="no part lexicon"):
         train_mix(NLI, seed=3, version="v4", drop=("lexicon",))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "flipped"),
+    [
+        ("en", "Russia formed about 20 new units.", "Russia disbanded about 20 new units."),
+        ("en", "The EU imposed sanctions.", "The EU lifted sanctions."),
+        ("de", "Die Regierung hat das Gesetz genehmigt.", "Die Regierung hat das Gesetz abgelehnt."),
+        ("fr", "Le pays a rejoint l'alliance.", "Le pays a quitté l'alliance."),
+        ("es", "El gobierno permitió la venta.", "El gobierno prohibió la venta."),
+        # scalar, time and converse pairs can both be true of one event: v5 leaves them
+        ("en", "Prices rose by more than 5%.", None),
+        ("en", "The border opened on Monday.", None),
+        ("de", "Die Partei gewann die Wahl.", None),
+        ("fr", "Le musée a ouvert ses portes avant midi.", None),
+        ("es", "Los precios suben.", None),
+    ],
+)
+def test_the_v5_lexicon_flips_contrary_actions_only(lang, text, flipped):
+    assert flip(text, lang, contrary_only=True) == flipped
+
+
+@pytest.mark.skipif(not NLI.exists(), reason="needs ../shared/data/nli")
+def test_v5_is_v4_with_fewer_flips(v4_counts):
+    v4, v5 = v4_counts, train_mix(NLI, seed=3, version="v5")[1]
+    assert 0 < v5["lexical"] < v4["lexical"] and v5["translation"] == v4["translation"]
+    assert {k: v for k, v in v5.items() if k != "lexical"} == {k: v for k, v in v4.items() if k != "lexical"}
