@@ -21,7 +21,7 @@ only if their mean out-of-fold figure is higher, the gold set's out-of-fold accu
 (issue 24's target for it) and Climate-FEVER's out-of-fold macro-F1 falls by at most half a point. Added after
 the first run, which passed that rule by turning NOT_ENOUGH_INFO into REFUTED, right and wrong alike: nor may the
 share of **harmful** verdicts grow on any tuning set (a true claim called REFUTED, a false one SUPPORTED, or
-either verdict where the corpus says nothing). Accuracy counts those errors as it counts NOT_ENOUGH_INFO; a
+either verdict where the corpus says nothing; a CONFLICTING claim given one side is an error, not harmful). Accuracy counts those errors as it counts NOT_ENOUGH_INFO; a
 fact-checker does not. The frozen set (``tests/data/xling``) is scored with the thresholds fitted on all of the
 three sets, and chooses nothing. ``--write-params`` writes the rule's choice; the confidence curves depend on the
 verdicts, so refit them afterwards with ``python -m bench.calibration --write-params``.
@@ -72,6 +72,11 @@ class Tuning:
 
     def __init__(self, sets: dict[str, list]) -> None:
         self.records = {n: sets[n] for n in TUNING}
+        folds = {r.fold for n in TUNING for r in self.records[n]}
+        if not folds <= set(range(5)):
+            raise SystemExit(
+                f"Error: records must be in folds 0-4 to be scored out of fold, found {sorted(folds, key=str)}"
+            )
         self.items = {n: items_of(self.records[n]) for n in TUNING}
         self.labels = {n: labels_present([r.label for r in self.records[n]]) for n in TUNING}
 
@@ -190,7 +195,10 @@ def main() -> None:
             "coordinate descent (bench/thresholds.py)"
         )
         fitted.save()
-        print(f"wrote {PARAMS_FILE}: {thresholds_of(fitted)}; now refit the curves: python -m bench.calibration")
+        print(
+            f"wrote {PARAMS_FILE}: {thresholds_of(fitted)}; now refit the curves: "
+            f"python -m bench.calibration --records {args.records} --write-params"
+        )
 
 
 if __name__ == "__main__":

@@ -55,3 +55,12 @@ def test_a_fit_that_turns_unsupported_claims_into_refuted_ones_is_refused():
     assert rule_choice({"shipped": shipped, "fitted": more_harm}) == "shipped"
     less_gold = {**{n: (0.95, 0.05) for n in ("climate-fever", "dev")}, "gold": (0.84, 0.05)}
     assert rule_choice({"shipped": shipped, "fitted": less_gold}) == "shipped"  # under the gold set's floor
+
+
+def test_the_rule_asks_for_a_higher_mean_and_guards_climate_fever():
+    shipped = {n: (0.80, 0.05) for n in ("climate-fever", "gold", "dev")}
+    assert rule_choice({"shipped": shipped, "fitted": dict(shipped)}) == "shipped"  # no gain, no change
+    cf_falls = {"climate-fever": (0.79, 0.05), "gold": (0.90, 0.05), "dev": (0.90, 0.05)}
+    assert rule_choice({"shipped": shipped, "fitted": cf_falls}) == "shipped"  # 1 point off Climate-FEVER
+    cf_holds = {**cf_falls, "climate-fever": (0.796, 0.05)}
+    assert rule_choice({"shipped": shipped, "fitted": cf_holds}) == "fitted"  # within half a point
