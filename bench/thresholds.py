@@ -21,8 +21,8 @@ only if their mean out-of-fold figure is higher, the gold set's out-of-fold accu
 (issue 24's target for it) and Climate-FEVER's out-of-fold macro-F1 falls by at most half a point. Added after
 the first run, which passed that rule by turning NOT_ENOUGH_INFO into REFUTED, right and wrong alike: nor may the
 share of **harmful** verdicts grow on any tuning set (a true claim called REFUTED, a false one SUPPORTED, or
-either verdict where the corpus says nothing; a CONFLICTING claim given one side is an error, not harmful). Accuracy counts those errors as it counts NOT_ENOUGH_INFO; a
-fact-checker does not. The frozen set (``tests/data/xling``) is scored with the thresholds fitted on all of the
+either verdict where the corpus says nothing; a CONFLICTING claim given one side is an error, not harmful).
+Accuracy counts those errors as it counts NOT_ENOUGH_INFO; a fact-checker does not. The frozen set (``tests/data/xling``) is scored with the thresholds fitted on all of the
 three sets, and chooses nothing. ``--write-params`` writes the rule's choice; the confidence curves depend on the
 verdicts, so refit them afterwards with ``python -m bench.calibration --write-params``.
 """
@@ -30,7 +30,6 @@ verdicts, so refit them afterwards with ``python -m bench.calibration --write-pa
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from bench.calibration import TUNING, evaluation_sets, parse_args  # noqa: E402
 from bench.common import cpu_kind, table  # noqa: E402
 from bench.trust import XLING, read_jsonl  # noqa: E402
-from bench.verify_fit import GRID, items_of, predict  # noqa: E402
+from bench.verify_fit import coordinate_descent, items_of, predict  # noqa: E402
 from service.evaluation.metrics import accuracy, labels_present, macro_f1  # noqa: E402
 from service.verify.verdict import PARAMS_FILE, VerdictParams  # noqa: E402
 
@@ -88,17 +87,9 @@ class Tuning:
             figures.append(figure(n, [self.records[n][i].label for i in kept], verdicts, self.labels[n]))
         return float(np.mean(figures))
 
-    def fit(self, start: VerdictParams, keep=lambda record: True, rounds: int = 2) -> VerdictParams:
-        """Coordinate descent over :data:`GRID` from ``start``; a step is taken only when it gains."""
-        best, best_score = start, self.mean_figure(start, keep)
-        for _ in range(rounds):
-            for name, values in GRID.items():
-                for value in values:
-                    trial = replace(best, **{name: value})
-                    trial_score = self.mean_figure(trial, keep)
-                    if trial_score > best_score + 1e-9:
-                        best, best_score = trial, trial_score
-        return best
+    def fit(self, start: VerdictParams, keep=lambda record: True) -> VerdictParams:
+        """The thresholds with the best mean figure on the kept claims (:func:`bench.verify_fit.coordinate_descent`)."""
+        return coordinate_descent(lambda params: self.mean_figure(params, keep), start)
 
     def out_of_fold(self, start: VerdictParams, fitting: bool) -> dict[str, tuple[float, float]]:
         """Each tuning set's figure and share of harmful verdicts, every claim decided by thresholds fitted
